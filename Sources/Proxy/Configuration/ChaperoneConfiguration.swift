@@ -1,0 +1,90 @@
+public import Foundation
+public import Interception
+
+/// The daemon's configuration: one YAML file, every key optional.
+///
+/// The defaults make `chaperone run` work with no file at all on a fresh machine: the CA is
+/// created under the state directory on first start and the shipped `Rules/` are used.
+public struct ChaperoneConfiguration: Sendable, Equatable {
+    /// Where the daemon accepts redirected connections.
+    public struct Listen: Sendable, Equatable {
+        /// The TCP port the REDIRECT rules send to.
+        public var port: Int = 15443
+        /// Addresses to bind. `::` is dual-stack (IPv4 arrives as v4-mapped); if IPv6 is off it falls back to `0.0.0.0`.
+        public var addresses: [String] = ["::"]
+    }
+
+    /// How the daemon talks to the real providers.
+    public struct Upstream: Sendable, Equatable {
+        /// A PEM bundle of CAs to trust upstream; nil uses the system store.
+        public var trustBundle: String?
+        /// TCP connect + TLS handshake limit.
+        public var connectTimeout: TimeAmount = .seconds(10)
+        /// Kept-alive connections per (address, SNI).
+        public var maxIdlePerHost = 8
+        /// How long an unused pooled connection stays open.
+        public var idleTimeout: TimeAmount = .seconds(90)
+    }
+
+    /// Limits that keep a misbehaving client from holding resources.
+    public struct Timeouts: Sendable, Equatable {
+        /// Time for the client to send its whole ClientHello.
+        public var clientHello: TimeAmount = .seconds(10)
+        /// A connection with no byte in either direction for this long is closed.
+        public var idle: TimeAmount = .seconds(300)
+    }
+
+    /// What to do with a TLS connection that names no server (no SNI).
+    public enum NoSNIAction: String, Sendable, Equatable {
+        /// Relay it untouched to its original destination and record the metadata.
+        case splice
+        /// Close it.
+        case reject
+    }
+
+    public var listen = Listen()
+    /// The org CA directory (`ca.pem`, `ca.key`).
+    public var caDirectory: String?
+    /// Where records, the CA (by default) and the audit store live.
+    public var stateDirectory = "/var/lib/chaperone"
+    /// The rules directory (`providers.yaml`, policy, masking rules); nil searches the usual places.
+    public var rulesDirectory: String?
+    /// Hosts intercepted in addition to `providers.yaml`.
+    public var interceptHosts: [String] = []
+    public var upstream = Upstream()
+    public var timeouts = Timeouts()
+    /// Lifetime of a minted leaf.
+    public var leafLifetime: TimeInterval = 24 * 3_600
+    /// Host names whose leaf contexts are kept.
+    public var leafCacheSize = 1_024
+    /// The user the daemon runs as; its traffic is exempt from the redirect.
+    public var exemptUser = "chaperone"
+    /// What to do when a ClientHello carries no SNI.
+    public var noSNI: NoSNIAction = .splice
+
+    public init() {}
+
+    /// The CA directory in force: the configured one or `STATE/ca`.
+    public var effectiveCADirectory: URL {
+        URL(fileURLWithPath: caDirectory ?? (stateDirectory as NSString).appendingPathComponent("ca"))
+    }
+
+    /// The rules directory in force: configured, else `/etc/chaperone/rules`, else `share/chaperone/rules`
+    /// beside the executable, else `./Rules`.
+    public var effectiveRulesDirectory: URL {
+        if let rulesDirectory { return URL(fileURLWithPath: rulesDirectory) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+        let candidates = [
+            "/etc/chaperone/rules",
+            executable.deletingLastPathComponent().appendingPathComponent("../share/chaperone/rules").standardized.path,
+            FileManager.default.currentDirectoryPath + "/Rules",
+        ]
+        let found = candidates.first { FileManager.default.fileExists(atPath: $0 + "/providers.yaml") }
+        return URL(fileURLWithPath: found ?? candidates[0])
+    }
+
+    /// The file exchanges are appended to, one JSON object per line.
+    public var exchangeLogPath: String {
+        (stateDirectory as NSString).appendingPathComponent("exchanges.jsonl")
+    }
+}

@@ -1,0 +1,176 @@
+public import Foundation
+public import Interception
+import Yams
+
+/// Reads `chaperone.yaml` and `Rules/providers.yaml`, rejecting unknown keys with the line they are on.
+public enum ConfigurationLoader {
+    /// Loads the daemon configuration.
+    ///
+    /// - Parameter path: The YAML file, or nil for the defaults.
+    /// - Throws: ``ConfigurationError`` naming the file, line and expected value.
+    public static func load(path: String?) throws(ConfigurationError) -> ChaperoneConfiguration {
+        var configuration = ChaperoneConfiguration()
+        guard let path else { return configuration }
+        let document = try mapping(in: path)
+        var reader = MappingReader(file: path, node: document)
+        try reader.allowOnly([
+            "listen", "ca_dir", "state_dir", "rules_dir", "intercept_hosts", "upstream", "timeouts", "leaf",
+            "exempt_user", "no_sni",
+        ])
+        if var listen = try reader.mapping("listen") {
+            try listen.allowOnly(["port", "addresses"])
+            if let port = try listen.int("port", in: 1...65_535) { configuration.listen.port = port }
+            if let addresses = try listen.strings("addresses") { configuration.listen.addresses = addresses }
+        }
+        configuration.caDirectory = try reader.string("ca_dir") ?? configuration.caDirectory
+        configuration.stateDirectory = try reader.string("state_dir") ?? configuration.stateDirectory
+        configuration.rulesDirectory = try reader.string("rules_dir") ?? configuration.rulesDirectory
+        configuration.interceptHosts = try reader.strings("intercept_hosts") ?? []
+        if var upstream = try reader.mapping("upstream") {
+            try upstream.allowOnly(["trust_bundle", "connect_timeout_ms", "max_idle_per_host", "idle_timeout_ms"])
+            configuration.upstream.trustBundle = try upstream.string("trust_bundle")
+            if let ms = try upstream.int("connect_timeout_ms", in: 1...600_000) {
+                configuration.upstream.connectTimeout = .milliseconds(Int64(ms))
+            }
+            if let count = try upstream.int("max_idle_per_host", in: 0...1_024) {
+                configuration.upstream.maxIdlePerHost = count
+            }
+            if let ms = try upstream.int("idle_timeout_ms", in: 1...86_400_000) {
+                configuration.upstream.idleTimeout = .milliseconds(Int64(ms))
+            }
+        }
+        if var timeouts = try reader.mapping("timeouts") {
+            try timeouts.allowOnly(["client_hello_ms", "idle_ms"])
+            if let ms = try timeouts.int("client_hello_ms", in: 1...600_000) {
+                configuration.timeouts.clientHello = .milliseconds(Int64(ms))
+            }
+            if let ms = try timeouts.int("idle_ms", in: 1...86_400_000) {
+                configuration.timeouts.idle = .milliseconds(Int64(ms))
+            }
+        }
+        if var leaf = try reader.mapping("leaf") {
+            try leaf.allowOnly(["lifetime_hours", "cache_size"])
+            if let hours = try leaf.int("lifetime_hours", in: 1...(24 * 7)) {
+                configuration.leafLifetime = TimeInterval(hours) * 3_600
+            }
+            if let size = try leaf.int("cache_size", in: 1...1_000_000) { configuration.leafCacheSize = size }
+        }
+        configuration.exemptUser = try reader.string("exempt_user") ?? configuration.exemptUser
+        if let noSNI = try reader.string("no_sni") {
+            guard let action = ChaperoneConfiguration.NoSNIAction(rawValue: noSNI) else {
+                throw reader.invalid("no_sni", expected: "splice or reject")
+            }
+            configuration.noSNI = action
+        }
+        return configuration
+    }
+
+    /// Loads the provider list from `DIR/providers.yaml`.
+    ///
+    /// - Throws: ``ConfigurationError``.
+    public static func loadProviders(rulesDirectory: URL) throws(ConfigurationError) -> ProviderCatalog {
+        let path = rulesDirectory.appendingPathComponent("providers.yaml").path
+        let document = try mapping(in: path)
+        var reader = MappingReader(file: path, node: document)
+        try reader.allowOnly(["providers"])
+        guard let list = reader.node["providers"]?.sequence else {
+            throw reader.invalid("providers", expected: "a list of providers")
+        }
+        var providers: [Provider] = []
+        for item in list {
+            guard item.mapping != nil else {
+                throw ConfigurationError(.invalidValue, "\(path):\(item.mark.map { "\($0.line)" } ?? "?"): each provider is a mapping with name, wire_format and hosts")
+            }
+            var entry = MappingReader(file: path, node: item)
+            try entry.allowOnly(["name", "wire_format", "hosts"])
+            guard let name = try entry.string("name") else { throw entry.invalid("name", expected: "a provider name") }
+            guard let format = try entry.string("wire_format").flatMap(WireFormat.init(rawValue:)) else {
+                throw entry.invalid(
+                    "wire_format", expected: WireFormat.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            guard let hosts = try entry.strings("hosts"), !hosts.isEmpty else {
+                throw entry.invalid("hosts", expected: "a non-empty list of host names or *.suffix patterns")
+            }
+            providers.append(Provider(name: name, wireFormat: format, hosts: hosts.map(HostPattern.init)))
+        }
+        return ProviderCatalog(providers: providers)
+    }
+
+    private static func mapping(in path: String) throws(ConfigurationError) -> Node {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(.unreadable, "cannot read \(path): \(error.localizedDescription)")
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(.syntax, "\(path): not valid YAML: \(error)")
+        }
+        guard let node else { return Node.mapping(Node.Mapping([])) }
+        guard node.mapping != nil else {
+            throw ConfigurationError(.syntax, "\(path): the top level must be a mapping of keys to values")
+        }
+        return node
+    }
+}
+
+/// Typed access to one YAML mapping with errors that carry file and line.
+struct MappingReader {
+    let file: String
+    let node: Node
+
+    func location(_ key: String) -> String {
+        let mark = node[key].flatMap(\.mark) ?? node.mark
+        return "\(file):\(mark.map { String($0.line) } ?? "?")"
+    }
+
+    func invalid(_ key: String, expected: String) -> ConfigurationError {
+        ConfigurationError(.invalidValue, "\(location(key)): '\(key)' must be \(expected)")
+    }
+
+    mutating func allowOnly(_ keys: Set<String>) throws(ConfigurationError) {
+        for (key, _) in node.mapping ?? [:] {
+            guard let name = key.string, keys.contains(name) else {
+                let line = key.mark.map { String($0.line) } ?? "?"
+                throw ConfigurationError(
+                    .unknownKey,
+                    "\(file):\(line): unknown key '\(key.string ?? "?")'; expected one of: \(keys.sorted().joined(separator: ", "))"
+                )
+            }
+        }
+    }
+
+    func string(_ key: String) throws(ConfigurationError) -> String? {
+        guard let value = node[key], value != .scalar(.init("null")) else { return nil }
+        guard let string = value.string else { throw invalid(key, expected: "a string") }
+        return string
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let value = node[key] else { return nil }
+        guard let int = value.int, range.contains(int) else {
+            throw invalid(key, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return int
+    }
+
+    func strings(_ key: String) throws(ConfigurationError) -> [String]? {
+        guard let value = node[key] else { return nil }
+        guard let list = value.sequence else { throw invalid(key, expected: "a list of strings") }
+        var strings: [String] = []
+        for item in list {
+            guard let string = item.string else { throw invalid(key, expected: "a list of strings") }
+            strings.append(string)
+        }
+        return strings
+    }
+
+    func mapping(_ key: String) throws(ConfigurationError) -> MappingReader? {
+        guard let value = node[key] else { return nil }
+        guard value.mapping != nil else { throw invalid(key, expected: "a mapping") }
+        return MappingReader(file: file, node: value)
+    }
+}

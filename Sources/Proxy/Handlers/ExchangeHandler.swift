@@ -1,0 +1,338 @@
+import Foundation
+import Interception
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Relays one client's requests to the provider, one exchange at a time, streaming both bodies.
+///
+/// It sits at the end of the client-facing pipeline of an HTTP/1.1 connection, or of one HTTP/2
+/// stream (after `HTTP2FramePayloadToHTTP1ServerCodec`), so both versions meet the upstream as
+/// HTTP/1.1 parts. Request parts go upstream as they arrive; response parts come back as they
+/// arrive and are flushed per read, so an SSE completion reaches the client event by event.
+/// Reads on each side are asked for only while the other side is writable (backpressure).
+final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        /// Waiting for a request head.
+        case idle
+        /// The upstream is being connected; request parts wait here.
+        case connecting(buffered: [HTTPClientRequestPart])
+        /// Request and response flow through `upstream`.
+        case relaying(UpstreamConnection)
+        /// The exchange failed and an error response was sent; the rest of the request is discarded.
+        case failed
+        /// The connection became a WebSocket stream; the glue handlers own it now.
+        case upgraded
+    }
+
+    private let runtime: ProxyRuntime
+    private var connection: InterceptedConnection
+    private let isHTTP2: Bool
+    private let logger: Logger
+    private var state = State.idle
+    private var exchange: ExchangeProgress?
+    private var context: ChannelHandlerContext?
+    private var pendingRead = false
+    /// A `101 Switching Protocols` head waiting for its `.end` before the stream is taken over.
+    private var pendingUpgrade: HTTPResponseHead?
+
+    init(runtime: ProxyRuntime, connection: InterceptedConnection, isHTTP2: Bool, logger: Logger) {
+        self.runtime = runtime
+        self.connection = connection
+        self.isHTTP2 = isHTTP2
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Client side
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            beginExchange(head, context: context)
+        case .body(let buffer):
+            exchange?.requestBytes += buffer.readableBytes
+            forward(.body(.byteBuffer(buffer)))
+        case .end(let trailers):
+            exchange?.requestEnded = true
+            forward(.end(trailers))
+            if case .failed = state { finishExchange(context: context) }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .relaying(let upstream) = state { upstream.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        switch state {
+        case .relaying(let upstream) where !upstream.isWritable:
+            pendingRead = true
+        case .connecting:
+            pendingRead = true
+        default:
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .relaying(let upstream) = state {
+            upstream.handler.resumeReading()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let exchange, !exchange.isComplete {
+            // The client went away mid-exchange: cancel the upstream request rather than pay for it.
+            if case .relaying(let upstream) = state { upstream.close() }
+            finishRecord(error: ProxyError(.clientClosed, "the client closed the connection mid-exchange").message)
+        }
+        state = .idle
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("client connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+
+    // MARK: Exchange lifecycle
+
+    private func beginExchange(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard case .idle = state else {
+            // HTTPServerPipelineHandler serialises requests; a second head here is a bug upstream of us.
+            context.close(promise: nil)
+            return
+        }
+        logger.debug("request", metadata: ["method": "\(head.method.rawValue)", "path": "\(head.uri)"])
+        exchange = ExchangeProgress(head: head, start: .now())
+        let isUpgrade = !isHTTP2 && head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
+        exchange?.isUpgrade = isUpgrade
+        state = .connecting(buffered: [.head(HeaderRewriter.upstreamHead(from: head, serverName: connection.serverName ?? "", keepUpgrade: isUpgrade))])
+        let pool = runtime.pool(for: context.eventLoop)
+        pool.acquire(address: connection.originalDestination, serverName: connection.serverName ?? "", pooled: !isUpgrade)
+            .assumeIsolatedUnsafeUnchecked()
+            .whenComplete { result in
+                self.upstreamAcquired(result)
+            }
+    }
+
+    private func upstreamAcquired(_ result: Result<UpstreamConnection, any Error>) {
+        guard case .connecting(let buffered) = state, let context else {
+            if case .success(let upstream) = result { upstream.close() }
+            return
+        }
+        switch result {
+        case .success(let upstream):
+            upstream.handler.owner = self
+            state = .relaying(upstream)
+            for part in buffered { upstream.write(part) }
+            upstream.flush()
+            if pendingRead, upstream.isWritable {
+                pendingRead = false
+                context.read()
+            }
+        case .failure(let error):
+            let proxyError = UpstreamErrorClassifier.classify(error)
+            logger.warning(
+                "upstream failed", metadata: ["error": "\(proxyError.message)", "code": "\(proxyError.code)"])
+            respondWithError(ProviderErrorBody.upstreamFailure(proxyError, host: connection.serverName ?? "?"))
+            exchange?.error = proxyError.message
+            state = .failed
+            if exchange?.requestEnded == true { finishExchange(context: context) }
+            if pendingRead {
+                pendingRead = false
+                context.read()
+            }
+        }
+    }
+
+    private func forward(_ part: HTTPClientRequestPart) {
+        switch state {
+        case .connecting(var buffered):
+            buffered.append(part)
+            state = .connecting(buffered: buffered)
+        case .relaying(let upstream):
+            upstream.write(part)
+        case .idle, .failed, .upgraded:
+            break
+        }
+    }
+
+    /// Ends the current exchange once both directions are done: records it, returns the upstream to
+    /// the pool when it can serve again, and closes an HTTP/1 client that asked for it.
+    private func finishExchange(context: ChannelHandlerContext) {
+        guard let exchange else { return }
+        if case .relaying(let upstream) = state {
+            if !exchange.responseEnded || !exchange.requestEnded { upstream.isReusable = false }
+            runtime.pool(for: context.eventLoop).release(upstream)
+        }
+        finishRecord(error: exchange.error)
+        state = .idle
+        if !isHTTP2, !exchange.head.isKeepAlive || exchange.closeAfterResponse {
+            context.close(promise: nil)
+        }
+    }
+
+    private func finishRecord(error: String?) {
+        guard var exchange else { return }
+        exchange.error = error ?? exchange.error
+        var record = connection.makeRecord(kind: exchange.upgraded ? .websocket : .exchange)
+        exchange.fill(&record)
+        runtime.recorder.record(record)
+        var metadata: Logger.Metadata = [
+            "method": "\(exchange.head.method.rawValue)", "path": "\(exchange.head.uri)",
+            "status": "\(exchange.status.map(String.init) ?? "-")",
+        ]
+        if let error = record.error { metadata["error"] = "\(error)" }
+        logger.info("exchange", metadata: metadata)
+        self.exchange = nil
+    }
+
+    private func respondWithError(_ body: ProviderErrorBody) {
+        guard let context, var exchange, !exchange.responseHeadSent else { return }
+        let format = connection.provider?.wireFormat ?? .openai
+        let bytes = body.json(for: format)
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(bytes.count))
+        headers.add(name: "x-chaperone-error", value: body.type)
+        let version = isHTTP2 ? HTTPVersion.http2 : exchange.head.version
+        let status = HTTPResponseStatus(statusCode: body.status)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        exchange.responseHeadSent = true
+        exchange.responseEnded = true
+        exchange.status = body.status
+        exchange.responseBytes = bytes.count
+        exchange.closeAfterResponse = true
+        self.exchange = exchange
+    }
+
+    // MARK: Upstream side (called by UpstreamHandler, on the same event loop)
+
+    func upstreamRead(_ part: HTTPClientResponsePart) {
+        guard let context, var exchange else { return }
+        switch part {
+        case .head(let head):
+            exchange.markFirstByte()
+            exchange.status = Int(head.status.code)
+            exchange.responseHeadSent = true
+            if !head.isKeepAlive, case .relaying(let upstream) = state { upstream.isReusable = false }
+            self.exchange = exchange
+            if exchange.isUpgrade, head.status == .switchingProtocols {
+                // Switch once the decoder has delivered the 101's end: after it, it parses nothing more.
+                pendingUpgrade = head
+                return
+            }
+            let clientHead = HeaderRewriter.clientHead(from: head, version: isHTTP2 ? .http2 : exchange.head.version)
+            context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
+        case .body(let buffer):
+            exchange.responseBytes += buffer.readableBytes
+            self.exchange = exchange
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end(let trailers):
+            if let upgrade = pendingUpgrade {
+                pendingUpgrade = nil
+                beginUpgrade(upgrade, context: context)
+                return
+            }
+            exchange.responseEnded = true
+            self.exchange = exchange
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            if exchange.requestEnded {
+                finishExchange(context: context)
+            } else {
+                // The provider answered before the request finished: the connection cannot be reused.
+                if case .relaying(let upstream) = state { upstream.isReusable = false }
+            }
+        }
+    }
+
+    func upstreamReadComplete() {
+        context?.flush()
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable, pendingRead, let context {
+            pendingRead = false
+            context.read()
+        }
+    }
+
+    func upstreamClosed(error: ProxyError?) {
+        guard let context, let exchange, !exchange.isComplete else { return }
+        let reason = error ?? ProxyError(.upstreamClosed, "the provider closed the connection mid-response")
+        if case .relaying(let upstream) = state { upstream.isReusable = false }
+        if exchange.responseHeadSent {
+            // Part of the response is already with the client: all we can do is cut it short so it
+            // sees a truncated body rather than a complete-looking one.
+            self.exchange?.error = reason.message
+            finishRecord(error: reason.message)
+            state = .idle
+            context.close(promise: nil)
+        } else {
+            respondWithError(ProviderErrorBody.upstreamFailure(reason, host: connection.serverName ?? "?"))
+            self.exchange?.error = reason.message
+            state = .failed
+            if self.exchange?.requestEnded == true { finishExchange(context: context) }
+        }
+    }
+
+    // MARK: WebSocket
+
+    private func beginUpgrade(_ head: HTTPResponseHead, context: ChannelHandlerContext) {
+        guard case .relaying(let upstream) = state else { return }
+        upstream.isReusable = false
+        exchange?.upgraded = true
+        state = .upgraded
+        let clientHead = HeaderRewriter.clientHead(from: head, version: exchange?.head.version ?? .http1_1, keepUpgrade: true)
+        context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
+        do {
+            try HTTP1PipelineNames.removeHTTPHandlers(from: context.pipeline, replacingWith: clientGlue)
+            try UpstreamPipelineNames.removeHTTPHandlers(from: upstream.channel.pipeline, replacingWith: upstreamGlue)
+        } catch {
+            logger.warning("cannot switch to the WebSocket stream", metadata: ["error": "\(error)"])
+            upstream.close()
+            context.close(promise: nil)
+            return
+        }
+        // The record is written when the stream ends, with the bytes it carried.
+        let recorder = runtime.recorder
+        if var exchange {
+            var record = connection.makeRecord(kind: .websocket)
+            exchange.responseEnded = true
+            exchange.fill(&record)
+            let start = exchange.start
+            context.channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+                record.requestBytes += clientGlue.bytesRead
+                record.responseBytes += upstreamGlue.bytesRead
+                record.durationMilliseconds = Double((NIODeadline.now() - start).nanoseconds) / 1e6
+                recorder.record(record)
+            }
+            self.exchange = nil
+        }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension ExchangeHandler: Sendable {}

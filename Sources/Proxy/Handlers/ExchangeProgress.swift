@@ -1,0 +1,48 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The bookkeeping of one exchange: where each direction stands, sizes and times.
+struct ExchangeProgress {
+    let head: HTTPRequestHead
+    let start: NIODeadline
+    /// Wall-clock time of the request head, for the record.
+    let startedAt = Date()
+    var isUpgrade = false
+    var upgraded = false
+    var requestEnded = false
+    var responseHeadSent = false
+    var responseEnded = false
+    var closeAfterResponse = false
+    var status: Int?
+    var requestBytes = 0
+    var responseBytes = 0
+    var firstByte: NIODeadline?
+    var error: String?
+
+    init(head: HTTPRequestHead, start: NIODeadline) {
+        self.head = head
+        self.start = start
+    }
+
+    /// Both directions are finished.
+    var isComplete: Bool { requestEnded && responseEnded }
+
+    mutating func markFirstByte() {
+        if firstByte == nil { firstByte = .now() }
+    }
+
+    /// Copies this exchange's facts into `record`.
+    func fill(_ record: inout ExchangeRecord) {
+        record.time = startedAt
+        record.method = head.method.rawValue
+        record.path = head.uri
+        record.status = status
+        record.requestBytes = requestBytes
+        record.responseBytes = responseBytes
+        let now = NIODeadline.now()
+        record.durationMilliseconds = Double((now - start).nanoseconds) / 1e6
+        record.timeToFirstByteMilliseconds = firstByte.map { Double(($0 - start).nanoseconds) / 1e6 }
+        record.error = error
+    }
+}

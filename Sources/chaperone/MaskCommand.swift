@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Masking
+import Proxy
+import Yams
+
+/// `chaperone mask`: the daemon's masking engine on standard input, for rule authors and hooks.
+struct MaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mask",
+        abstract: "Mask standard input to standard output with the daemon's masking engine.",
+        discussion: """
+            Reads standard input as it arrives (streaming: nothing waits for the end of the input \
+            except what could still be part of a secret), masks it with the rules of \
+            RULES/masking.yaml for the chosen direction, and writes the result to standard output. \
+            With --findings every finding is printed as a JSON line on standard error: rule, \
+            entity, action and byte offsets, never the value. The exit status is 0, or 1 with \
+            --check when anything was found (for pre-commit hooks).
+
+              git diff --cached | chaperone mask --check --findings > /dev/null
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(help: ArgumentHelp("Rules directory holding masking.yaml (default: the configured or shipped rules).", valueName: "dir"))
+    var rules: String?
+
+    @Option(help: "How to read the input: text (any bytes) or json (mask string values only; output stays valid JSON).")
+    var format: Format = .text
+
+    @Option(help: "Which rules apply: those for request, response or record.")
+    var direction: String = "request"
+
+    @Flag(help: "Print findings as JSON lines on standard error.")
+    var findings = false
+
+    @Flag(help: "Exit with status 1 when anything was found.")
+    var check = false
+
+    func run() throws {
+        guard let direction = MaskingDirection(rawValue: direction) else {
+            throw ValidationError("--direction must be request, response or record")
+        }
+        let directory = rules.map { URL(fileURLWithPath: $0) } ?? ChaperoneConfiguration().effectiveRulesDirectory
+        let ruleSet = try Self.loadRules(from: directory.appendingPathComponent("masking.yaml"))
+        let masker: Masker
+        do {
+            masker = try Masker(rules: ruleSet, direction: direction)
+        } catch {
+            throw ValidationError("masking.yaml: \(error)")
+        }
+        let session = MaskingSession()
+        var sink = FindingSink(enabled: findings)
+        let input = FileHandle.standardInput
+        switch format {
+        case .text:
+            var stream = masker.makeStream(session: session)
+            while let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
+                sink.emit(stream.feed(chunk))
+            }
+            sink.emit(stream.finish())
+        case .json:
+            var stream = JSONStringMasker(masker: masker, session: session)
+            while let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
+                sink.emit(stream.feed(chunk))
+            }
+            sink.emit(stream.finish())
+        }
+        if check, sink.count > 0 { throw ExitCode(1) }
+    }
+
+    static func loadRules(from file: URL) throws -> MaskingRuleSet {
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot read \(file.path): \(error.localizedDescription)")
+        }
+        do {
+            let ruleSet = try YAMLDecoder().decode(MaskingRuleSet.self, from: text)
+            try ruleSet.validate()
+            return ruleSet
+        } catch {
+            throw ValidationError("\(file.path): \(error)")
+        }
+    }
+}
+
+/// Writes masked bytes to standard output and findings to standard error as they come.
+private struct FindingSink {
+    let enabled: Bool
+    var count = 0
+    let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    mutating func emit(_ output: MaskedOutput) {
+        FileHandle.standardOutput.write(Data(output.bytes))
+        count += output.findings.count
+        guard enabled else { return }
+        for finding in output.findings {
+            if let line = try? encoder.encode(finding) {
+                FileHandle.standardError.write(line + Data("\n".utf8))
+            }
+        }
+    }
+}

@@ -1,0 +1,602 @@
+#!/usr/bin/env python3
+"""A local stand-in for the LLM providers, for Chaperone's end-to-end tests.
+
+Runs inside a test network namespace, on port 443 of the "public" addresses, over TLS with a
+certificate from the test public CA, HTTP/1.1 with keep-alive (aiohttp). It speaks the
+providers' wire formats:
+
+  OpenAI     POST /v1/chat/completions (JSON, or SSE `chat.completion.chunk` + `[DONE]`),
+             POST /v1/embeddings, GET /v1/models, GET /v1/realtime (WebSocket),
+             errors as {"error": {"message", "type", "param", "code"}}
+  Anthropic  POST /v1/messages (JSON, or SSE message_start ... message_stop with `event:` lines),
+             errors as {"type": "error", "error": {"type", "message"}}
+  Copilot    POST /chat/completions (OpenAI-shaped SSE with Azure's prompt_filter_results chunk)
+  Tests      * /echo -> JSON with method, path, headers and the exact body (base64)
+
+What the reply says is scripted by the request, so tests can plant text:
+  x-test-script: TEXT       reply TEXT; split on '|' into deltas if it has one, else by words
+  last user message "say: TEXT"   same as x-test-script: TEXT
+  x-test-events: N          N deltas "tok0 ", "tok1 ", ...
+  x-test-delay-ms: N        sleep N ms before every SSE event after the first
+  (default)                 DEFAULT_TEXT in 10 deltas
+  x-test-status: N          answer with HTTP status N and the provider's error shape
+
+Every request is appended to the JSONL file given by --record (type "request": method, path,
+host, headers, body sha256 and body, plus the TLS facts: local address, SNI, ALPN). Each
+answer gets a "response" line (status, the exact body bytes sent, and for a stream whether
+it completed or was cut by the peer: completed, cancelled, sent_events, total_events); a
+WebSocket gets a "websocket_end" line.
+Logs go to stderr; "READY" is printed on stdout once every address listens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import itertools
+import json
+import logging
+import re
+import secrets
+import signal
+import ssl
+import struct
+import sys
+import time
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+try:  # aiohttp >= 3.10
+    from aiohttp import ClientConnectionResetError as _ResetError  # type: ignore
+except ImportError:  # pragma: no cover
+    _ResetError = ConnectionResetError
+
+log = logging.getLogger("upstream")
+
+DEFAULT_DELTAS = [
+    "Chaperone", " relays", " this", " reply", " one", " small", " piece",
+    " at a time", " to prove", " streaming.",
+]
+DEFAULT_TEXT = "".join(DEFAULT_DELTAS)
+
+OPENAI_MODELS = ["gpt-4o-mini", "gpt-4o", "gpt-4.1", "o3-mini", "text-embedding-3-small"]
+
+_ids = itertools.count(1)
+_record_fh = None
+_tls_by_obj: dict[int, str] = {}
+
+
+def record(obj: dict[str, Any]) -> None:
+    obj.setdefault("time", time.time())
+    if _record_fh is not None:
+        _record_fh.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        _record_fh.flush()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def tls_facts(request: web.Request) -> dict[str, Any]:
+    t = request.transport
+    if t is None:
+        return {}
+    obj = t.get_extra_info("ssl_object")
+    sock = t.get_extra_info("sockname")
+    peer = t.get_extra_info("peername")
+    facts: dict[str, Any] = {
+        "local": _fmt_addr(sock),
+        "peer": _fmt_addr(peer),
+    }
+    if obj is not None:
+        facts["sni"] = getattr(obj, "chp_sni", None)
+        facts["alpn"] = obj.selected_alpn_protocol()
+        facts["tls_version"] = obj.version()
+    return facts
+
+
+def _fmt_addr(a) -> str | None:
+    if not a:
+        return None
+    host, port = a[0], a[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def split_text(s: str) -> list[str]:
+    if "|" in s:
+        return [p for p in s.split("|")]
+    parts = re.findall(r"\s*\S+", s)
+    return parts or [s]
+
+
+def last_user_text(messages: Any) -> str | None:
+    if not isinstance(messages, list):
+        return None
+    for m in reversed(messages):
+        if isinstance(m, dict) and m.get("role") == "user":
+            c = m.get("content")
+            if isinstance(c, str):
+                return c
+            if isinstance(c, list):
+                return "".join(p.get("text", "") for p in c if isinstance(p, dict))
+    return None
+
+
+def script_deltas(request: web.Request, body: dict[str, Any]) -> list[str]:
+    h = request.headers
+    if "x-test-events" in h:
+        return [f"tok{i} " for i in range(int(h["x-test-events"]))]
+    if "x-test-script" in h:
+        return split_text(h["x-test-script"])
+    text = last_user_text(body.get("messages"))
+    if text is not None and text.startswith("say:"):
+        return split_text(text[4:].strip())
+    return list(DEFAULT_DELTAS)
+
+
+def delay_s(request: web.Request) -> float:
+    try:
+        return max(0, int(request.headers.get("x-test-delay-ms", "0"))) / 1000
+    except ValueError:
+        return 0.0
+
+
+def count_tokens(body: dict[str, Any]) -> int:
+    text = json.dumps(body.get("messages", body.get("input", "")))
+    return max(1, len(text.split()))
+
+
+def openai_error(status: int, message: str, type_: str, param: str | None = None,
+                 code: str | None = None, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(
+        {"error": {"message": message, "type": type_, "param": param, "code": code}},
+        status=status, headers=headers)
+
+
+def anthropic_error(status: int, type_: str, message: str) -> web.Response:
+    return web.json_response(
+        {"type": "error", "error": {"type": type_, "message": message},
+         "request_id": "req_e2e" + secrets.token_hex(8)},
+        status=status, headers={"request-id": "req_e2e" + secrets.token_hex(8)})
+
+
+def openai_headers() -> dict[str, str]:
+    return {
+        "openai-version": "2020-10-01",
+        "openai-organization": "chaperone-e2e",
+        "openai-processing-ms": "7",
+        "x-request-id": "req_" + secrets.token_hex(16),
+        "x-ratelimit-limit-requests": "10000",
+        "x-ratelimit-remaining-requests": "9999",
+    }
+
+
+def maybe_gzip(request: web.Request, resp: web.Response) -> web.Response:
+    """Real providers compress JSON bodies for clients that ask; so do we (gzip only)."""
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        resp.enable_compression(web.ContentCoding.gzip)
+    return resp
+
+
+async def read_json(request: web.Request) -> tuple[dict[str, Any] | None, bytes]:
+    raw = request["raw_body"]
+    try:
+        obj = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None, raw
+    return (obj if isinstance(obj, dict) else None), raw
+
+
+def sse(data: Any, event: str | None = None) -> bytes:
+    payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+    out = f"event: {event}\n" if event else ""
+    return (out + f"data: {payload}\n\n").encode()
+
+
+async def stream_events(request: web.Request, events: list[bytes], headers: dict[str, str]) -> web.StreamResponse:
+    """Write SSE events one by one, noting whether the peer stayed to the end."""
+    rid = request["record_id"]
+    pause = delay_s(request)
+    resp = web.StreamResponse(status=200, headers={
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Cache-Control": "no-cache",
+        **headers,
+    })
+    sent = 0
+    try:
+        await resp.prepare(request)
+        for i, ev in enumerate(events):
+            if i and pause:
+                await asyncio.sleep(pause)
+            if request.transport is None or request.transport.is_closing():
+                raise ConnectionResetError("peer closed")
+            await resp.write(ev)
+            sent += 1
+        await resp.write_eof()
+    except (ConnectionResetError, _ResetError, asyncio.CancelledError, OSError) as e:
+        log.info("stream %s cut after %d/%d events: %r", rid, sent, len(events), e)
+        record({"type": "response", "request_id": rid, "test_id": request.headers.get("x-test-id"),
+                "status": 200, "streamed": True, "completed": False, "cancelled": True, "sent_events": sent,
+                "total_events": len(events), "error": type(e).__name__,
+                "body_b64": base64.b64encode(b"".join(events[:sent])).decode()})
+        if isinstance(e, asyncio.CancelledError):
+            raise
+        return resp
+    record({"type": "response", "request_id": rid, "test_id": request.headers.get("x-test-id"),
+            "status": 200, "streamed": True, "completed": True, "cancelled": False, "sent_events": sent,
+            "total_events": len(events), "body_b64": base64.b64encode(b"".join(events)).decode()})
+    return resp
+
+
+# ---------------------------------------------------------------- middleware: record + auth
+
+
+@web.middleware
+async def recorder(request: web.Request, handler):
+    try:
+        raw = await request.read()
+    except (ConnectionResetError, _ResetError) as e:
+        log.info("%s %s: peer closed while sending the body (%s)", request.method, request.path_qs, e)
+        raise web.HTTPBadRequest() from None
+    rid = next(_ids)
+    request["raw_body"] = raw
+    request["record_id"] = rid
+    text: str | None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    rec = {
+        "type": "request",
+        "id": rid,
+        "test_id": request.headers.get("x-test-id"),
+        "method": request.method,
+        "path": request.path_qs,
+        "host": request.headers.get("Host"),
+        "http_version": f"{request.version.major}.{request.version.minor}",
+        "headers": [[k, v] for k, v in request.headers.items()],
+        "body_sha256": hashlib.sha256(raw).hexdigest(),
+        "body_len": len(raw),
+        "body": text,
+        "body_b64": base64.b64encode(raw).decode(),
+        **tls_facts(request),
+    }
+    record(rec)
+    log.info("%s %s host=%s len=%d %s", request.method, request.path_qs, rec["host"], len(raw),
+             {k: rec.get(k) for k in ("local", "sni", "alpn")})
+    status = request.headers.get("x-test-status")
+    if status and request.path != "/echo":
+        resp = error_for(request, int(status))
+    else:
+        resp = await handler(request)
+    if isinstance(resp, web.Response):
+        body = resp.body if isinstance(resp.body, (bytes, bytearray)) else b""
+        record({"type": "response", "request_id": rid, "test_id": rec["test_id"], "status": resp.status,
+                "streamed": False, "completed": True, "cancelled": False,
+                "body_b64": base64.b64encode(bytes(body)).decode()})
+    return resp
+
+
+def error_for(request: web.Request, status: int) -> web.Response:
+    if request.path.startswith("/v1/messages"):
+        kinds = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+                 404: "not_found_error", 429: "rate_limit_error", 529: "overloaded_error"}
+        return anthropic_error(status, kinds.get(status, "api_error"), f"scripted status {status}")
+    kinds = {400: "invalid_request_error", 401: "invalid_request_error", 429: "rate_limit_exceeded"}
+    return openai_error(status, f"scripted status {status}", kinds.get(status, "server_error"))
+
+
+def need_bearer(request: web.Request) -> web.Response | None:
+    auth = request.headers.get("Authorization", "")
+    if not auth.startswith("Bearer ") or len(auth) <= 7:
+        return openai_error(
+            401,
+            "You didn't provide an API key. You need to provide your API key in an Authorization header "
+            "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank "
+            "username) if you're accessing the API from your browser and are prompted for a username. You "
+            "can obtain an API key from https://platform.openai.com/account/api-keys.",
+            "invalid_request_error")
+    return None
+
+
+BAD_JSON = ("We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
+            "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
+            "valid JSON. If you have trouble figuring out how to fix this, please open an issue at "
+            "https://github.com/openai/openai-python/issues.)")
+
+
+# ---------------------------------------------------------------- OpenAI
+
+
+def chat_events(body: dict[str, Any], deltas: list[str], copilot: bool) -> list[bytes]:
+    cid = "chatcmpl-E2E" + secrets.token_hex(12)
+    created = int(time.time())
+    model = body.get("model", "gpt-4o-mini")
+    opts = body.get("stream_options") or {}
+    include_usage = bool(opts.get("include_usage"))
+    obfuscate = opts.get("include_obfuscation", True) and not copilot
+
+    def chunk(choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+        c: dict[str, Any] = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model}
+        if not copilot:
+            c["service_tier"] = "default"
+        c["system_fingerprint"] = "fp_e2e0c4a9"
+        c["choices"] = choices
+        if include_usage:
+            c["usage"] = None
+        c.update(extra)
+        if obfuscate:
+            c["obfuscation"] = "x" * (1 + len(json.dumps(choices)) % 7)
+        return c
+
+    def choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        ch: dict[str, Any] = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        if copilot:
+            ch.pop("logprobs")
+            ch["content_filter_offsets"] = {"check_offset": 0, "start_offset": 0, "end_offset": 0}
+        return ch
+
+    events: list[bytes] = []
+    if copilot:
+        events.append(sse({"choices": [], "created": 0, "id": "", "prompt_filter_results": [
+            {"content_filter_results": {k: {"filtered": False, "severity": "safe"}
+                                        for k in ("hate", "self_harm", "sexual", "violence")},
+             "prompt_index": 0}]}))
+    events.append(sse(chunk([choice({"role": "assistant", "content": "", "refusal": None})])))
+    for d in deltas:
+        events.append(sse(chunk([choice({"content": d})])))
+    events.append(sse(chunk([choice({}, "stop")])))
+    if include_usage:
+        pt = count_tokens(body)
+        u = chunk([], usage={"prompt_tokens": pt, "completion_tokens": len(deltas),
+                             "total_tokens": pt + len(deltas),
+                             "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                             "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                                           "accepted_prediction_tokens": 0,
+                                                           "rejected_prediction_tokens": 0}})
+        events.append(sse(u))
+    events.append(b"data: [DONE]\n\n")
+    return events
+
+
+async def chat_completions(request: web.Request, copilot: bool = False) -> web.StreamResponse:
+    if (r := need_bearer(request)) is not None:
+        return r
+    body, _ = await read_json(request)
+    if body is None:
+        return openai_error(400, BAD_JSON, "invalid_request_error")
+    if "model" not in body:
+        return openai_error(400, "you must provide a model parameter", "invalid_request_error")
+    if not isinstance(body.get("messages"), list):
+        return openai_error(400, "Missing required parameter: 'messages'.", "invalid_request_error",
+                            "messages", "missing_required_parameter")
+    deltas = script_deltas(request, body)
+    headers = {} if copilot else openai_headers()
+    if body.get("stream"):
+        return await stream_events(request, chat_events(body, deltas, copilot), headers)
+    pt = count_tokens(body)
+    resp = web.json_response({
+        "id": "chatcmpl-E2E" + secrets.token_hex(12),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body["model"],
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": "".join(deltas), "refusal": None, "annotations": []},
+            "logprobs": None,
+            "finish_reason": "stop",
+        }],
+        "usage": {"prompt_tokens": pt, "completion_tokens": len(deltas), "total_tokens": pt + len(deltas),
+                  "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                  "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                                "accepted_prediction_tokens": 0,
+                                                "rejected_prediction_tokens": 0}},
+        "service_tier": "default",
+        "system_fingerprint": "fp_e2e0c4a9",
+    }, headers=headers)
+    return maybe_gzip(request, resp)
+
+
+async def copilot_chat(request: web.Request) -> web.StreamResponse:
+    return await chat_completions(request, copilot=True)
+
+
+def fake_embedding(text: str, dims: int = 8) -> list[float]:
+    h = hashlib.sha256(text.encode()).digest()
+    return [round((b - 128) / 128, 6) for b in h[:dims]]
+
+
+async def embeddings(request: web.Request) -> web.Response:
+    if (r := need_bearer(request)) is not None:
+        return r
+    body, _ = await read_json(request)
+    if body is None:
+        return openai_error(400, BAD_JSON, "invalid_request_error")
+    inp = body.get("input")
+    if inp is None:
+        return openai_error(400, "Missing required parameter: 'input'.", "invalid_request_error",
+                            "input", "missing_required_parameter")
+    items = inp if isinstance(inp, list) else [inp]
+    data = []
+    for i, item in enumerate(items):
+        vec = fake_embedding(json.dumps(item))
+        emb: Any = vec
+        if body.get("encoding_format") == "base64":
+            emb = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode()
+        data.append({"object": "embedding", "index": i, "embedding": emb})
+    n = sum(len(str(x).split()) for x in items)
+    resp = web.json_response({"object": "list", "data": data, "model": body.get("model", "text-embedding-3-small"),
+                              "usage": {"prompt_tokens": n, "total_tokens": n}}, headers=openai_headers())
+    return maybe_gzip(request, resp)
+
+
+async def models(request: web.Request) -> web.Response:
+    if (r := need_bearer(request)) is not None:
+        return r
+    return web.json_response({"object": "list", "data": [
+        {"id": m, "object": "model", "created": 1715367049, "owned_by": "system"} for m in OPENAI_MODELS
+    ]}, headers=openai_headers())
+
+
+async def realtime(request: web.Request) -> web.StreamResponse:
+    ws = web.WebSocketResponse(heartbeat=None)
+    await ws.prepare(request)
+    rid = request["record_id"]
+    await ws.send_str(json.dumps({"type": "session.created", "event_id": "event_e2e" + secrets.token_hex(6),
+                                  "session": {"id": "sess_e2e" + secrets.token_hex(6), "object": "realtime.session",
+                                              "model": request.query.get("model", "gpt-4o-realtime-preview")}}))
+    n = 0
+    async for msg in ws:
+        if msg.type == WSMsgType.TEXT:
+            n += 1
+            await ws.send_str(msg.data)
+        elif msg.type == WSMsgType.BINARY:
+            n += 1
+            await ws.send_bytes(msg.data)
+        elif msg.type == WSMsgType.ERROR:
+            break
+    record({"type": "websocket_end", "request_id": rid, "test_id": request.headers.get("x-test-id"),
+            "messages": n, "close_code": ws.close_code})
+    return ws
+
+
+# ---------------------------------------------------------------- Anthropic
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    if not request.headers.get("x-api-key") and not request.headers.get("Authorization", "").startswith("Bearer "):
+        return anthropic_error(401, "authentication_error", "x-api-key header is required")
+    body, _ = await read_json(request)
+    if body is None:
+        return anthropic_error(400, "invalid_request_error", "There was an error parsing the body of your request")
+    for field in ("model", "max_tokens", "messages"):
+        if field not in body:
+            return anthropic_error(400, "invalid_request_error", f"{field}: Field required")
+    deltas = script_deltas(request, body)
+    mid = "msg_e2e" + secrets.token_hex(10)
+    model = body["model"]
+    it = count_tokens(body)
+    headers = {"request-id": "req_e2e" + secrets.token_hex(10), "anthropic-organization-id": "chaperone-e2e"}
+    if body.get("stream"):
+        events = [
+            sse({"type": "message_start", "message": {
+                "id": mid, "type": "message", "role": "assistant", "model": model, "content": [],
+                "stop_reason": None, "stop_sequence": None,
+                "usage": {"input_tokens": it, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                          "output_tokens": 1, "service_tier": "standard"}}}, "message_start"),
+            sse({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+                "content_block_start"),
+            sse({"type": "ping"}, "ping"),
+        ]
+        for d in deltas:
+            events.append(sse({"type": "content_block_delta", "index": 0,
+                               "delta": {"type": "text_delta", "text": d}}, "content_block_delta"))
+        events += [
+            sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
+            sse({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                 "usage": {"output_tokens": len(deltas)}}, "message_delta"),
+            sse({"type": "message_stop"}, "message_stop"),
+        ]
+        return await stream_events(request, events, headers)
+    resp = web.json_response({
+        "id": mid, "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "text", "text": "".join(deltas)}],
+        "stop_reason": "end_turn", "stop_sequence": None,
+        "usage": {"input_tokens": it, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                  "output_tokens": len(deltas), "service_tier": "standard"},
+    }, headers=headers)
+    return maybe_gzip(request, resp)
+
+
+# ---------------------------------------------------------------- echo / fallback
+
+
+async def echo(request: web.Request) -> web.Response:
+    raw = request["raw_body"]
+    return web.json_response({
+        "method": request.method,
+        "path": request.path_qs,
+        "host": request.headers.get("Host"),
+        "http_version": f"{request.version.major}.{request.version.minor}",
+        "headers": [[k, v] for k, v in request.headers.items()],
+        "body_b64": base64.b64encode(raw).decode(),
+        "body_sha256": hashlib.sha256(raw).hexdigest(),
+        "body_len": len(raw),
+        **tls_facts(request),
+    })
+
+
+async def not_found(request: web.Request) -> web.Response:
+    if request.path.startswith("/v1/messages") or "anthropic" in (request.host or ""):
+        return anthropic_error(404, "not_found_error", "Not Found")
+    return openai_error(404, f"Invalid URL ({request.method} {request.path})", "invalid_request_error")
+
+
+def make_app() -> web.Application:
+    app = web.Application(middlewares=[recorder], client_max_size=64 * 1024 * 1024)
+    app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/chat/completions", copilot_chat)
+    app.router.add_post("/v1/embeddings", embeddings)
+    app.router.add_get("/v1/models", models)
+    app.router.add_get("/v1/realtime", realtime)
+    app.router.add_post("/v1/messages", messages)
+    app.router.add_route("*", "/echo", echo)
+    app.router.add_route("*", "/{tail:.*}", not_found)
+    return app
+
+
+def make_ssl(cert: str, key: str) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(["http/1.1"])
+
+    def on_sni(obj, name, _ctx):
+        try:
+            obj.chp_sni = name
+        except AttributeError:  # pragma: no cover
+            pass
+        return None
+
+    ctx.sni_callback = on_sni
+    return ctx
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    global _record_fh
+    if args.record:
+        _record_fh = open(args.record, "a", buffering=1)
+    runner = web.AppRunner(make_app(), access_log=None, handler_cancellation=False,
+                           keepalive_timeout=75)
+    await runner.setup()
+    ctx = make_ssl(args.cert, args.key)
+    for addr in args.listen:
+        site = web.TCPSite(runner, addr, args.port, ssl_context=ctx, reuse_address=True, backlog=128)
+        await site.start()
+        log.info("listening on %s port %d", addr, args.port)
+    print("READY", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for s in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(s, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cert", required=True, help="PEM chain (leaf first)")
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--listen", action="append", required=True, help="address to listen on (repeat)")
+    ap.add_argument("--port", type=int, default=443)
+    ap.add_argument("--record", help="append one JSON line per request to this file")
+    args = ap.parse_args()
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                        format="upstream %(asctime)s %(levelname)s %(message)s")
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+@testable import Masking
+
+/// The JSON framing adapter: string values only, escapes decoded for detection and kept
+/// byte for byte where nothing is masked.
+@Suite("JSONStringMasker")
+struct JSONStringMaskerTests {
+    static func mask(_ json: String, splits: [Int] = []) -> MaskedOutput {
+        let bytes = Array(json.utf8)
+        var masker = JSONStringMasker(masker: TestSupport.redactAll, session: MaskingSession(organisationKey: [1]))
+        var output = MaskedOutput()
+        var start = 0
+        for split in splits.sorted() where split > start && split < bytes.count {
+            output.append(masker.feed(bytes[start..<split]))
+            start = split
+        }
+        output.append(masker.feed(bytes[start...]))
+        output.append(masker.finish())
+        return output
+    }
+
+    @Test("documents without findings come out byte for byte identical")
+    func passthrough() {
+        let json = #"{"a\"b": "x\u0041\n\t\"\\\/ \ud83d\ude00 é", "n": [1, 2.5e3, true, null, "v1.2.3.4"], "k\u0040": {}}"#
+        let output = Self.mask(json)
+        #expect(output.text == json)
+        #expect(output.findings.isEmpty)
+    }
+
+    @Test("escaped values are decoded for detection; keys are left alone")
+    func escapes() {
+        let json = #"{"text": "mail jane\u0040example.com now", "jane@example.com": "ok", "list": ["4111 1111 1111 1111"]}"#
+        let output = Self.mask(json)
+        #expect(output.text == #"{"text": "mail [EMAIL] now", "jane@example.com": "ok", "list": ["[CREDIT_CARD]"]}"#)
+        let raw = Array(json.utf8)
+        let finding = output.findings[0]
+        #expect(String(decoding: raw[finding.inputRange], as: UTF8.self) == #"jane\u0040example.com"#)
+        #expect(String(decoding: output.bytes[finding.outputRange], as: UTF8.self) == "[EMAIL]")
+        #expect((try? JSONSerialization.jsonObject(with: Data(output.bytes))) != nil)
+    }
+
+    @Test("a PEM key with escaped newlines inside a string")
+    func pemInString() {
+        let json = #"{"content": "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\nbye"}"#
+        #expect(Self.mask(json).text == #"{"content": "key:\n[PRIVATE_KEY]\nbye"}"#)
+    }
+
+    @Test("chunk invariance over escapes, keys and values")
+    func chunkInvariance() {
+        var generator = SplitMix64(seed: 8)
+        let json = #"{"messages": [{"role": "user", "content": "mail jane\u0040example.com, card 4111\u00201111 1111 1111 \ud83d\ude00 token=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"}], "x\"y": "a\\b\u00e9 +44 20 7946 0958"}"#
+        let whole = Self.mask(json)
+        #expect(whole.findings.count == 4)
+        #expect((try? JSONSerialization.jsonObject(with: Data(whole.bytes))) != nil)
+        let count = json.utf8.count
+        for offset in 0...count {
+            let output = Self.mask(json, splits: [offset])
+            #expect(output.bytes == whole.bytes)
+            #expect(output.findings == whole.findings)
+        }
+        for _ in 0..<30 {
+            let output = Self.mask(json, splits: TestSupport.randomSplits(count: count, using: &generator))
+            #expect(output.bytes == whole.bytes)
+            #expect(output.findings == whole.findings)
+        }
+        #expect(Self.mask(json, splits: Array(1..<count)).bytes == whole.bytes)
+    }
+
+    @Test("malformed escapes and lone surrogates do not break the stream")
+    func malformed() {
+        for json in [#""\u12G4 x""#, #""\ud83d x""#, #""\ud83d\n x""#, #""\ud83d\u0041""#, #""abc\"#, #""\u00"#] {
+            let whole = Self.mask(json)
+            #expect(whole.text == json)
+            for offset in 0...json.utf8.count {
+                #expect(Self.mask(json, splits: [offset]).bytes == whole.bytes)
+            }
+        }
+    }
+}

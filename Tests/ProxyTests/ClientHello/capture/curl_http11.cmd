@@ -1,0 +1,1 @@
+curl -sk --http1.1 --resolve api.openai.com:$PORT:127.0.0.1 https://api.openai.com:$PORT/

@@ -1,0 +1,1 @@
+curl -sk --http2 https://127.0.0.1:$PORT/

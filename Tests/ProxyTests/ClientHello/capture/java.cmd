@@ -1,0 +1,1 @@
+java JavaHello.java $PORT

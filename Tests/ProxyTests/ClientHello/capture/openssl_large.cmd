@@ -1,0 +1,1 @@
+openssl s_client -connect 127.0.0.1:$PORT -servername aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.ddddddddddddddddddddddddddddddddddddddddddddddddd.example -alpn h2,http/1.1 -tls1_3 -enable_pha -groups ffdhe8192:ffdhe6144:X25519
