@@ -15,12 +15,14 @@ SWIFT_JOBS ?= $(shell nproc)
 
 # Debian packages: netfilter tools and headers, the namespace tooling, the real clients
 # (curl, openssl s_client, node) and setpriv to run the daemon as its own user.
+# dnsmasq-base and dnsutils (dig) are the real DNS server and client of the snooping tests;
+# conntrack ends forwarded flows on install.
 APT_PACKAGES := iptables ipset iproute2 libmnl-dev libnetfilter-queue-dev openssl curl \
-                ca-certificates nodejs util-linux procps
+                ca-certificates nodejs util-linux procps dnsmasq-base dnsutils conntrack pkg-config
 # PyPI packages: the provider SDKs, the stand-in upstream and pytest, pinned in the requirements file.
 PIP_REQUIREMENTS := Tests/EndToEnd/requirements.txt
 
-.PHONY: all build deps apt-deps pip-deps test unit-test e2e-test demo clean
+.PHONY: all build deps apt-deps pip-deps test unit-test netfilter-test e2e-test demo clean
 
 all: build
 
@@ -43,10 +45,13 @@ build:
 unit-test:
 	$(SWIFT) test -j $(SWIFT_JOBS) --build-path $(BUILD_DIR)
 
+netfilter-test: build
+	CHP_NF_TOOL=$(abspath $(BUILD_DIR)/debug/dns-snoop-check) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/InterceptionTests/netns
+
 e2e-test: build
 	CHAPERONE_BIN=$(abspath $(CHAPERONE)) $(PYTHON) -m pytest -q -c Tests/EndToEnd/pytest.ini Tests/EndToEnd
 
-test: deps build unit-test e2e-test
+test: deps build unit-test netfilter-test e2e-test
 
 demo: deps build
 	CHAPERONE_BIN=$(abspath $(CHAPERONE)) $(PYTHON) scripts/demo.py

@@ -1,7 +1,7 @@
 /// A failure to install, remove or inspect the redirect; the message says what to do.
 public struct InterceptionError: Error, Hashable, CustomStringConvertible, Sendable {
     public enum Code: String, Sendable {
-        case toolMissing, commandFailed, unknownUser, resolutionFailed, nothingToRedirect
+        case toolMissing, commandFailed, unknownUser, resolutionFailed, nothingToRedirect, netlinkFailed
     }
 
     public let code: Code

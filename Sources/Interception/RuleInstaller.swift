@@ -1,29 +1,52 @@
 import Foundation
 public import Logging
 
-/// Installs, removes and inspects the redirect rules, for IPv4 and IPv6 alike.
+/// Installs, removes and inspects Chaperone's netfilter rules and ipsets, IPv4 and IPv6 alike.
 ///
-/// Install is idempotent (the chain is refilled atomically by `iptables-restore --noflush`, the jump
-/// added only when missing) and uninstall removes exactly the chain and the jump, so the host's
-/// other rules are never touched.
+/// Install is idempotent: the sets are created with `-exist` and refilled with `ipset restore
+/// -exist`, each table's chains are refilled atomically by `iptables-restore --noflush`, and jumps
+/// are added only when missing, so installing twice leaves what installing once does. Uninstall
+/// removes exactly our jumps, chains and sets; the host's other rules are never touched.
 public struct RuleInstaller: Sendable {
-    /// What `status` reports.
+    /// What `status` reports (`chaperone rules status --json`).
     public struct Status: Codable, Sendable, Equatable {
         public struct FamilyStatus: Codable, Sendable, Equatable {
+            /// Every one of our chains exists.
             public var chainPresent: Bool
+            /// Every jump from a built-in chain to ours exists.
             public var jumpPresent: Bool
+            /// Our chains that exist, as `table/CHAIN`.
+            public var chains: [String]
+            /// Jumps that are missing, as `table/BUILTIN/CHAIN`.
+            public var missingJumps: [String]
+            /// The set exists.
+            public var setPresent: Bool
+            /// Entries in the set (each with its own timeout).
+            public var setEntries: Int
+            /// The addresses currently redirected (the set's members).
             public var redirectedAddresses: [String]
+            /// The DNS snooping NFQUEUE rules are in place.
+            public var queueRulePresent: Bool
+
             enum CodingKeys: String, CodingKey {
                 case chainPresent = "chain_present"
                 case jumpPresent = "jump_present"
+                case chains
+                case missingJumps = "missing_jumps"
+                case setPresent = "set_present"
+                case setEntries = "set_entries"
                 case redirectedAddresses = "redirected_addresses"
+                case queueRulePresent = "queue_rule_present"
             }
+
+            /// Chains, jumps and set all in place: this family's provider traffic is redirected.
+            public var rulesInPlace: Bool { chainPresent && jumpPresent && setPresent }
         }
         public var ipv4: FamilyStatus
         public var ipv6: FamilyStatus?
         public var daemonPort: Int
         public var daemonAnswers: Bool
-        /// Rules in place for at least one family and the daemon listening.
+        /// Rules in place for every family, at least one provider address known, and the daemon listening.
         public var protected: Bool
 
         enum CodingKeys: String, CodingKey {
@@ -41,16 +64,29 @@ public struct RuleInstaller: Sendable {
         self.logger = logger
     }
 
-    /// Resolves `hosts` and installs the redirect for their addresses.
+    /// Resolves `hosts`, puts their addresses in the sets and installs the complete rule set.
+    ///
+    /// Established connections to set addresses that were not redirected before this install
+    /// (all of them on a first install, new addresses on a later one) are ended, except the
+    /// exempt user's.
     ///
     /// - Parameters:
-    ///   - hosts: Exact host names to resolve (wildcards are left to the DNS snooper).
+    ///   - hosts: Exact host names to resolve (wildcards are learnt by the DNS snooper).
     ///   - daemonPort: The daemon's listening port.
     ///   - exemptUser: The daemon's user, whose traffic is not redirected.
+    ///   - bridgeInterfaces: Container bridges whose forwarded TCP/443 is redirected too.
+    ///   - queueNumber: The DNS snooper's NFQUEUE; nil installs no DNS rule.
+    ///   - queueBypass: Let DNS answers through when no snooper listens (`dns_queue_bypass`).
+    ///   - installTimeout: Seconds resolved addresses stay in the sets.
+    ///   - terminateEstablished: End connections that predate the redirect.
     /// - Returns: The rule sets applied.
     /// - Throws: ``InterceptionError``.
     @discardableResult
-    public func install(hosts: [String], daemonPort: Int, exemptUser: String) throws(InterceptionError) -> [RedirectRuleSet] {
+    public func install(
+        hosts: [String], daemonPort: Int, exemptUser: String,
+        bridgeInterfaces: [String] = RedirectRuleSet.defaultBridgeInterfaces, queueNumber: UInt16? = 0,
+        queueBypass: Bool = true, installTimeout: UInt32 = 604_800, terminateEstablished: Bool = true
+    ) throws(InterceptionError) -> [RedirectRuleSet] {
         guard let user = getpwnam(exemptUser) else {
             throw InterceptionError(
                 .unknownUser,
@@ -69,65 +105,107 @@ public struct RuleInstaller: Sendable {
         }
         if !unresolved.isEmpty {
             logger.notice(
-                "some provider hosts do not resolve and are not redirected until they do",
+                "some provider hosts do not resolve and are redirected only once the DNS snooper sees them",
                 metadata: ["hosts": "\(unresolved.joined(separator: ","))"])
         }
-        guard !v4.isEmpty || !v6.isEmpty else {
+        if !hosts.isEmpty, v4.isEmpty, v6.isEmpty, queueNumber == nil {
             throw InterceptionError(
                 .nothingToRedirect,
-                "none of the \(hosts.count) provider hosts resolved; check DNS (or /etc/hosts) and run `chaperone rules install` again")
+                "none of the \(hosts.count) provider hosts resolved and DNS snooping is off; check DNS (or /etc/hosts) and run `chaperone rules install` again")
         }
+        let ipsets = IPSetControl(runner: runner)
         var applied: [RedirectRuleSet] = []
         for (family, addresses) in [(RedirectRuleSet.Family.ipv4, v4), (.ipv6, v6)] {
-            if family == .ipv6, !Self.ipv6Available || addresses.isEmpty { continue }
-            let set = RedirectRuleSet(family: family, addresses: addresses, daemonPort: daemonPort, exemptUID: uid)
-            try runner.check(family.restoreCommand, ["--noflush"], input: set.restoreInput)
-            if try !jumpPresent(family) {
-                try runner.check(family.command, ["-w", "-t", "nat", "-I", "OUTPUT", "1", "-j", RedirectRuleSet.outputChain])
+            if family == .ipv6, !Self.ipv6Available { continue }
+            let set = RedirectRuleSet(
+                family: family, addresses: addresses, daemonPort: daemonPort, exemptUID: uid,
+                bridgeInterfaces: bridgeInterfaces, queueNumber: queueNumber, queueBypass: queueBypass,
+                installTimeout: installTimeout)
+            try runner.check("ipset", set.setCreateArguments)
+            let before = Set(try ipsets.members(family.setName))
+            if !addresses.isEmpty {
+                try runner.check("ipset", ["restore", "-exist"], input: set.setRestoreInput)
+            }
+            let present = try presentRules(family)
+            let missing = Set(set.jumps).subtracting(present.jumps)
+            let wasRedirecting = !missing.contains("nat/OUTPUT/\(RedirectRuleSet.outputChain)")
+            try runner.check(family.restoreCommand, ["--noflush"], input: set.restoreInput(missingJumps: missing))
+            if terminateEstablished {
+                // Connections to addresses already in the set were redirected when they started.
+                let all = Set(try ipsets.members(family.setName))
+                let exposed = wasRedirecting ? all.subtracting(before) : all
+                let ended = try EstablishedConnections(runner: runner).terminate(
+                    addresses: exposed, port: set.interceptedPort, exemptUID: uid)
+                if !ended.isEmpty {
+                    logger.notice(
+                        "ended connections established before the redirect",
+                        metadata: ["family": "\(family.rawValue)", "count": "\(ended.count)"])
+                }
             }
             applied.append(set)
         }
         return applied
     }
 
-    /// Removes the jump and the chain for both families; a no-op where they are absent.
+    /// Removes our jumps, chains and sets for both families; a no-op where they are absent.
     public func uninstall() throws(InterceptionError) {
         for family in RedirectRuleSet.Family.allCases {
             if family == .ipv6, !Self.ipv6Available { continue }
-            guard try chainPresent(family) else { continue }
-            try runner.check(family.restoreCommand, ["--noflush"], input: RedirectRuleSet.removalInput(jumpPresent: try jumpPresent(family)))
+            let present = try presentRules(family)
+            let input = RedirectRuleSet.removalInput(presentChains: present.chains, presentJumps: present.jumps)
+            if !input.isEmpty {
+                try runner.check(family.restoreCommand, ["--noflush"], input: input)
+            }
+            // The set can go only once no rule references it.
+            try IPSetControl(runner: runner).destroy(family.setName)
         }
     }
 
     /// What is installed, and whether the daemon answers on `daemonPort`.
-    public func status(daemonPort: Int) throws(InterceptionError) -> Status {
-        let v4 = try familyStatus(.ipv4)
-        let v6 = Self.ipv6Available ? try familyStatus(.ipv6) : nil
+    public func status(daemonPort: Int, queueNumber: UInt16? = 0) throws(InterceptionError) -> Status {
+        let v4 = try familyStatus(.ipv4, queueNumber: queueNumber)
+        let v6 = Self.ipv6Available ? try familyStatus(.ipv6, queueNumber: queueNumber) : nil
         let answers = Self.portAnswers(daemonPort)
-        let rulesInPlace = (v4.jumpPresent && !v4.redirectedAddresses.isEmpty)
-            || (v6.map { $0.jumpPresent && !$0.redirectedAddresses.isEmpty } ?? false)
-        return Status(ipv4: v4, ipv6: v6, daemonPort: daemonPort, daemonAnswers: answers, protected: rulesInPlace && answers)
+        let families = [v4] + (v6.map { [$0] } ?? [])
+        let rulesInPlace = families.allSatisfy(\.rulesInPlace)
+        let known = families.reduce(0) { $0 + $1.setEntries } > 0
+        return Status(
+            ipv4: v4, ipv6: v6, daemonPort: daemonPort, daemonAnswers: answers,
+            protected: rulesInPlace && known && answers)
     }
 
-    private func familyStatus(_ family: RedirectRuleSet.Family) throws(InterceptionError) -> Status.FamilyStatus {
-        guard try chainPresent(family) else {
-            return .init(chainPresent: false, jumpPresent: false, redirectedAddresses: [])
+    private func familyStatus(_ family: RedirectRuleSet.Family, queueNumber: UInt16?) throws(InterceptionError)
+        -> Status.FamilyStatus
+    {
+        let present = try presentRules(family)
+        let expected = RedirectRuleSet(
+            family: family, addresses: [], daemonPort: 0, exemptUID: 0, queueNumber: queueNumber)
+        let wantedChains = expected.chains.map { "\($0.table)/\($0.name)" }
+        let ipsets = IPSetControl(runner: runner)
+        let size = try ipsets.size(family.setName)
+        var queueRule = false
+        if queueNumber != nil, present.chains.contains("mangle/\(RedirectRuleSet.dnsChain)") {
+            let rules = try runner.check(family.command, ["-w", "-t", "mangle", "-S", RedirectRuleSet.dnsChain])
+            queueRule = rules.contains("NFQUEUE") && Set(expected.jumps).subtracting(present.jumps).allSatisfy {
+                !$0.hasSuffix(RedirectRuleSet.dnsChain)
+            }
         }
-        let rules = try runner.check(family.command, ["-w", "-t", "nat", "-S", RedirectRuleSet.outputChain])
-        let addresses = rules.split(separator: "\n").compactMap { line -> String? in
-            let words = line.split(separator: " ")
-            guard words.contains("REDIRECT"), let index = words.firstIndex(of: "-d"), index + 1 < words.count else { return nil }
-            return String(words[index + 1].split(separator: "/").first ?? "")
+        let missing = Set(expected.jumps).subtracting(present.jumps).sorted()
+        return .init(
+            chainPresent: wantedChains.allSatisfy(present.chains.contains), jumpPresent: missing.isEmpty,
+            chains: present.chains.sorted(), missingJumps: missing, setPresent: size != nil, setEntries: size ?? 0,
+            redirectedAddresses: try ipsets.members(family.setName), queueRulePresent: queueRule)
+    }
+
+    /// Our chains and jumps as `iptables-save` shows them, for each table we use.
+    private func presentRules(_ family: RedirectRuleSet.Family) throws(InterceptionError)
+        -> (chains: Set<String>, jumps: [String])
+    {
+        var text = ""
+        for table in RedirectRuleSet.tables {
+            text += try runner.check(family.saveCommand, ["-t", table])
         }
-        return .init(chainPresent: true, jumpPresent: try jumpPresent(family), redirectedAddresses: addresses)
-    }
-
-    private func chainPresent(_ family: RedirectRuleSet.Family) throws(InterceptionError) -> Bool {
-        try runner.run(family.command, ["-w", "-t", "nat", "-S", RedirectRuleSet.outputChain]).status == 0
-    }
-
-    private func jumpPresent(_ family: RedirectRuleSet.Family) throws(InterceptionError) -> Bool {
-        try runner.run(family.command, ["-w", "-t", "nat", "-C", "OUTPUT", "-j", RedirectRuleSet.outputChain]).status == 0
+        return RedirectRuleSet.parseSave(text)
     }
 
     static var ipv6Available: Bool {

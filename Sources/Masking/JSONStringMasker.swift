@@ -136,6 +136,9 @@ package struct JSONStringMasker: Sendable {
 
     private mutating func consumeInValue(_ byte: UInt8, into output: inout MaskedOutput) {
         guard var current = value else { return }
+        // Drop our reference while `current` is mutated, or every append would copy the value's
+        // arrays (copy-on-write): quadratic in the length of a string. Every path below stores it back.
+        value = nil
         let rawOffset = current.rawBase + current.raw.count
         switch current.escape {
         case .none:
@@ -249,6 +252,7 @@ package struct JSONStringMasker: Sendable {
     /// Feeds decoded text to the value's stream and writes what it released.
     private mutating func drain(isEnd: Bool, into output: inout MaskedOutput) {
         guard var current = value else { return }
+        value = nil  // as in consumeInValue: no copy of the arrays while mutating; stored back below
         if isEnd, current.escape != .none {
             // An escape cut by the end of the string: keep its raw bytes as clean text.
             Self.append(scalar: 0xFFFD, rawEnd: current.rawBase + current.raw.count, to: &current)

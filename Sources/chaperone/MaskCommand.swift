@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Masking
 import Proxy
-import Yams
 
 /// `chaperone mask`: the daemon's masking engine on standard input, for rule authors and hooks.
 struct MaskCommand: ParsableCommand {
@@ -45,7 +44,12 @@ struct MaskCommand: ParsableCommand {
             throw ValidationError("--direction must be request, response or record")
         }
         let directory = rules.map { URL(fileURLWithPath: $0) } ?? ChaperoneConfiguration().effectiveRulesDirectory
-        let ruleSet = try Self.loadRules(from: directory.appendingPathComponent("masking.yaml"))
+        let ruleSet: MaskingRuleSet
+        do {
+            ruleSet = try MaskingEngine.loadRuleSet(from: directory.appendingPathComponent("masking.yaml"))
+        } catch {
+            throw ValidationError(error.message)
+        }
         let masker: Masker
         do {
             masker = try Masker(rules: ruleSet, direction: direction)
@@ -70,22 +74,6 @@ struct MaskCommand: ParsableCommand {
             sink.emit(stream.finish())
         }
         if check, sink.count > 0 { throw ExitCode(1) }
-    }
-
-    static func loadRules(from file: URL) throws -> MaskingRuleSet {
-        let text: String
-        do {
-            text = try String(contentsOf: file, encoding: .utf8)
-        } catch {
-            throw ValidationError("cannot read \(file.path): \(error.localizedDescription)")
-        }
-        do {
-            let ruleSet = try YAMLDecoder().decode(MaskingRuleSet.self, from: text)
-            try ruleSet.validate()
-            return ruleSet
-        } catch {
-            throw ValidationError("\(file.path): \(error)")
-        }
     }
 }
 

@@ -30,7 +30,8 @@ struct RulesCommand: ParsableCommand {
             do {
                 sets = try RuleInstaller(logger: cliLogger()).install(
                     hosts: catalog.resolvableHosts, daemonPort: configuration.listen.port,
-                    exemptUser: configuration.exemptUser)
+                    exemptUser: configuration.exemptUser, queueNumber: configuration.dns.queue,
+                    queueBypass: configuration.dns.queueBypass)
             } catch {
                 throw ValidationError(error.message)
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Identity
 import Logging
 import NIOCore
 import NIOPosix
@@ -49,6 +50,20 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError(
                 "cannot load the upstream trust bundle \(configuration.upstream.trustBundle ?? "(system)"): \(error)")
         }
+        let masking: MaskingEngine
+        do {
+            masking = try MaskingEngine.load(
+                rulesDirectory: configuration.effectiveRulesDirectory, stateDirectory: configuration.stateDirectory)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        let attributor: PeerAttributor?
+        do {
+            attributor = try PeerAttributor(logger: logger)
+        } catch {
+            logger.warning("exchanges will carry no uid: \(error)")
+            attributor = nil
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let loops = Array(group.makeIterator())
         let leafCache = LeafContextCache(
@@ -56,7 +71,7 @@ struct RunCommand: AsyncParsableCommand {
             capacity: configuration.leafCacheSize)
         let runtime = ProxyRuntime(
             configuration: configuration, catalog: catalog, leafCache: leafCache, upstreamTLS: upstreamTLS,
-            recorder: recorder, eventLoops: loops, logger: logger)
+            recorder: recorder, masking: masking, attributor: attributor, eventLoops: loops, logger: logger)
         let server = InterceptionServer(runtime: runtime, group: group)
         let fingerprint = try authority.fingerprintSHA256()
         logger.notice(
@@ -65,9 +80,14 @@ struct RunCommand: AsyncParsableCommand {
                 "providers": "\(catalog.providers.count)", "state_dir": "\(configuration.stateDirectory)",
                 "ca": "\(fingerprint)",
             ])
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if configuration.dns.snooping {
+            services.append(.init(service: DNSSnoopingService(configuration: configuration, catalog: catalog, logger: logger)))
+        }
+        // Shutdown runs in reverse order: the listener stops first.
+        services.append(.init(service: server))
         let serviceGroup = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
         recorder.flush()
         try await group.shutdownGracefully()

@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 import netns
+import sse
 from conftest import (CLIENTS, DAEMON_USER, DIRECT, NODE, PY, Env, LISTEN_PORT, PeerCert,
                       _json_out as _json_from, check_exchange, dsts_for, new_id)
 from upstream import DEFAULT_DELTAS, DEFAULT_TEXT
@@ -43,7 +44,8 @@ def sse_data(raw: bytes) -> list[str]:
 
 @pytest.mark.parametrize("proto", ["http1.1", "http2"])
 def test_curl_stream_body_is_what_upstream_sent(env: Env, proto: str):
-    """curl, HTTP/1.1 and HTTP/2: the SSE bytes the client got are exactly the upstream's."""
+    """curl, HTTP/1.1 and HTTP/2: the client gets the upstream's SSE stream: the same text and the same
+    events, fields and terminator (masking may move held-back text to a later delta: see sse.py)."""
     tid, mark = new_id(), env.mark()
     body = chat_body()
     out = env.dir / f"{tid}.out"
@@ -59,7 +61,7 @@ def test_curl_stream_body_is_what_upstream_sent(env: Env, proto: str):
         assert version == "1.1"  # the stand-in speaks HTTP/1.1 only
     sent = base64.b64decode(env.upstream_response(tid)["body_b64"])
     got = out.read_bytes()
-    assert got == sent
+    sse.assert_equivalent(got, sent)
     data = sse_data(got)
     assert data[-1] == "[DONE]"
     assert "".join(json.loads(d)["choices"][0]["delta"].get("content", "")
@@ -146,7 +148,8 @@ def test_openai_sdk_stream(env: Env):
                         "--header", "x-test-script: Planted| text| for| the| openai| SDK.", "--include-usage")
     assert out["ok"], out
     assert out["base_url"] == "https://api.openai.com/v1/"
-    assert out["deltas"] == ["Planted", " text", " for", " the", " openai", " SDK."]
+    assert "".join(out["deltas"]) == "Planted text for the openai SDK."
+    assert len(out["deltas"]) >= 5  # streamed, not one block (the masker holds back at most a word)
     assert out["finish_reason"] == "stop"
     assert out["usage"]["completion_tokens"] == 6
     (req,) = env.upstream_records(tid)
@@ -162,9 +165,10 @@ def test_openai_sdk_default_reply_and_prompt_script(env: Env):
     """Without a script the reply is the fixed sentence in 10 deltas; `say:` in the prompt plants text."""
     out = env.py_client("openai_client.py")
     assert out["ok"], out
-    assert out["deltas"] == DEFAULT_DELTAS and out["text"] == DEFAULT_TEXT and len(DEFAULT_DELTAS) == 10
+    assert out["text"] == DEFAULT_TEXT and len(DEFAULT_DELTAS) == 10
+    assert len([d for d in out["deltas"] if d]) >= 9, out["deltas"]
     out = env.py_client("openai_client.py", "--prompt", "say: from the prompt")
-    assert out["deltas"] == ["from", " the", " prompt"], out
+    assert out["text"] == "from the prompt", out
 
 
 @pytest.mark.parametrize("mode", ["chat", "embeddings", "models"])
@@ -202,12 +206,13 @@ def test_anthropic_sdk_stream(env: Env):
                         "--header", "x-test-script: Claude| says| what| the| test| planted.")
     assert out["ok"], out
     assert out["base_url"] == "https://api.anthropic.com"
-    assert out["deltas"] == ["Claude", " says", " what", " the", " test", " planted."]
+    assert "".join(out["deltas"]) == "Claude says what the test planted."
     assert out["final_text"] == "Claude says what the test planted."
     assert out["stop_reason"] == "end_turn"
     raw_types = [e for e in out["events"] if e in ANTHROPIC_EVENTS]
     assert raw_types[0] == "message_start" and raw_types[-1] == "message_stop"
-    assert raw_types.count("content_block_delta") == 6
+    # six deltas, plus at most one that flushes the masker's held-back tail before content_block_stop
+    assert raw_types.count("content_block_delta") in (6, 7)
     # ... and the wire sequence the upstream sent is the provider's exact one
     sent = base64.b64decode(env.upstream_response(tid)["body_b64"]).decode()
     names = [ln[7:] for ln in sent.split("\n") if ln.startswith("event: ")]
@@ -225,7 +230,7 @@ def test_anthropic_sdk_stream(env: Env):
 
 
 def test_curl_anthropic_wire_events(env: Env):
-    """curl gets Anthropic's `event:` + `data:` lines byte for byte."""
+    """curl gets Anthropic's `event:` + `data:` stream: the same events and the same text."""
     tid = new_id()
     body = json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 64, "stream": True,
                        "messages": [{"role": "user", "content": "say: a|b"}]})
@@ -233,7 +238,7 @@ def test_curl_anthropic_wire_events(env: Env):
                  "-H", CT, "-H", f"x-test-id: {tid}", "-d", body, "https://api.anthropic.com/v1/messages"],
                 text=False)
     assert p.returncode == 0, p.stderr
-    assert p.stdout == base64.b64decode(env.upstream_response(tid)["body_b64"])
+    sse.assert_equivalent(p.stdout, base64.b64decode(env.upstream_response(tid)["body_b64"]))
     assert p.stdout.startswith(b"event: message_start\ndata: {")
 
 
@@ -438,3 +443,24 @@ def test_runner_image_system_trust_store(make_env):
                                                    "UNABLE_TO_VERIFY_LEAF_SIGNATURE"), out
     out = _json_from(e.run([NODE, "--use-openssl-ca", CLIENTS / "copilot_sse.mjs", "{}"], ca_env=False, timeout=30))
     assert out["ok"] and out["status"] == 200, out
+
+
+# ---------------------------------------------------------------- attribution
+
+
+@daemon_only
+@pytest.mark.parametrize("user,uid", [("root", 0), ("daemon", 1)])
+def test_exchange_is_attributed_to_the_calling_uid(env: Env, user: str, uid: int):
+    """sock_diag names the uid behind each connection; the record carries it and a unix principal."""
+    tid, mark = new_id(), env.mark()
+    p = env.curl("-4", "-H", AUTH, "-H", f"x-test-id: {tid}", "https://api.openai.com/v1/models",
+                 user=None if user == "root" else user)
+    assert p.returncode == 0, p.stderr
+    (rec,) = [r for r in env.new_records(mark, 1) if r["kind"] == "exchange"]
+    assert rec["uid"] == uid, rec
+    assert rec["principal"].startswith(f"unix:{user}({uid})@"), rec["principal"]
+    # The daemon runs unprivileged here, so another user's /proc entries may be unreadable;
+    # whatever it could not learn is said, never guessed.
+    if rec["process"] is None or rec["process"].get("pid") is None:
+        assert rec["attribution_unknown"], rec
+    assert "command" not in json.dumps(rec.get("process") or {}), "the command line must not be recorded"

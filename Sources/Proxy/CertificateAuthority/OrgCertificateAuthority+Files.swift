@@ -1,5 +1,5 @@
 public import Foundation
-public import X509
+import X509
 
 extension OrgCertificateAuthority {
     /// Loads the CA stored in `directory` (`ca.pem` and `ca.key`).

@@ -1,5 +1,5 @@
 public import Foundation
-public import Interception
+import Interception
 
 /// The daemon's configuration: one YAML file, every key optional.
 ///
@@ -61,6 +61,21 @@ public struct ChaperoneConfiguration: Sendable, Equatable {
     public var exemptUser = "chaperone"
     /// What to do when a ClientHello carries no SNI.
     public var noSNI: NoSNIAction = .splice
+
+    /// DNS snooping: answers about provider names keep the ipsets current.
+    public struct DNS: Sendable, Equatable {
+        /// Run the snooper in the daemon (needs CAP_NET_ADMIN).
+        public var snooping = true
+        /// The NFQUEUE number of the `CHAPERONE-DNS` rules.
+        public var queue: UInt16 = 0
+        /// `--queue-bypass`: DNS keeps working while the daemon is down (fail open for DNS only;
+        /// provider connections stay fail closed). Off makes name resolution stop with the daemon.
+        public var queueBypass = true
+        /// The least time an address learnt from DNS stays in the set, whatever its TTL.
+        public var minimumTTL: UInt32 = 60
+    }
+
+    public var dns = DNS()
 
     public init() {}
 

@@ -15,7 +15,7 @@ public enum ConfigurationLoader {
         var reader = MappingReader(file: path, node: document)
         try reader.allowOnly([
             "listen", "ca_dir", "state_dir", "rules_dir", "intercept_hosts", "upstream", "timeouts", "leaf",
-            "exempt_user", "no_sni",
+            "exempt_user", "no_sni", "dns",
         ])
         if var listen = try reader.mapping("listen") {
             try listen.allowOnly(["port", "addresses"])
@@ -54,6 +54,13 @@ public enum ConfigurationLoader {
                 configuration.leafLifetime = TimeInterval(hours) * 3_600
             }
             if let size = try leaf.int("cache_size", in: 1...1_000_000) { configuration.leafCacheSize = size }
+        }
+        if var dns = try reader.mapping("dns") {
+            try dns.allowOnly(["snooping", "queue", "queue_bypass", "minimum_ttl_s"])
+            if let snooping = try dns.bool("snooping") { configuration.dns.snooping = snooping }
+            if let queue = try dns.int("queue", in: 0...65_535) { configuration.dns.queue = UInt16(queue) }
+            if let bypass = try dns.bool("queue_bypass") { configuration.dns.queueBypass = bypass }
+            if let ttl = try dns.int("minimum_ttl_s", in: 1...86_400) { configuration.dns.minimumTTL = UInt32(ttl) }
         }
         configuration.exemptUser = try reader.string("exempt_user") ?? configuration.exemptUser
         if let noSNI = try reader.string("no_sni") {
@@ -155,6 +162,12 @@ struct MappingReader {
             throw invalid(key, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return int
+    }
+
+    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let value = node[key] else { return nil }
+        guard let bool = value.bool else { throw invalid(key, expected: "true or false") }
+        return bool
     }
 
     func strings(_ key: String) throws(ConfigurationError) -> [String]? {

@@ -34,6 +34,10 @@ struct ProviderErrorBody: Sendable {
             return ProviderErrorBody(
                 status: 502, type: "upstream_certificate_invalid",
                 message: "Chaperone refused \(host): its certificate did not verify (\(error.message)). Ask your security team to check the upstream trust bundle.")
+        case .upstreamUnreadable:
+            return ProviderErrorBody(
+                status: 502, type: "upstream_unreadable",
+                message: "Chaperone could not inspect the answer of \(host): \(error.message)")
         case .upstreamClosed:
             return ProviderErrorBody(
                 status: 502, type: "upstream_closed",

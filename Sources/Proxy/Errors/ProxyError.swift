@@ -11,6 +11,7 @@ public struct ProxyError: Error, Hashable, CustomStringConvertible, Sendable {
         case upstreamCertificateInvalid
         case upstreamTimeout
         case upstreamClosed
+        case upstreamUnreadable
         case clientClosed
         case idleTimeout
         case bindFailed

@@ -1,6 +1,7 @@
 import Foundation
 import Interception
 import Logging
+import Masking
 import NIOCore
 import NIOHTTP1
 
@@ -30,6 +31,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let runtime: ProxyRuntime
+    private let maskingSession: MaskingSession
     private var connection: InterceptedConnection
     private let isHTTP2: Bool
     private let logger: Logger
@@ -40,8 +42,18 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A `101 Switching Protocols` head waiting for its `.end` before the stream is taken over.
     private var pendingUpgrade: HTTPResponseHead?
 
-    init(runtime: ProxyRuntime, connection: InterceptedConnection, isHTTP2: Bool, logger: Logger) {
+    /// - Parameters:
+    ///   - runtime: The daemon's shared state.
+    ///   - connection: What is known of the client connection.
+    ///   - maskingSession: The connection's masking session, shared by its HTTP/2 streams.
+    ///   - isHTTP2: Whether this handler serves one HTTP/2 stream.
+    ///   - logger: The connection's logger.
+    init(
+        runtime: ProxyRuntime, connection: InterceptedConnection, maskingSession: MaskingSession, isHTTP2: Bool,
+        logger: Logger
+    ) {
         self.runtime = runtime
+        self.maskingSession = maskingSession
         self.connection = connection
         self.isHTTP2 = isHTTP2
         self.logger = logger
@@ -63,9 +75,10 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             beginExchange(head, context: context)
         case .body(let buffer):
             exchange?.requestBytes += buffer.readableBytes
-            forward(.body(.byteBuffer(buffer)))
+            forwardRequestBody(buffer.readableBytesView, context: context)
         case .end(let trailers):
             exchange?.requestEnded = true
+            if let rest = exchange?.requestMasking?.finish() { forwardMasked(rest, context: context) }
             forward(.end(trailers))
             if case .failed = state { finishExchange(context: context) }
         }
@@ -97,7 +110,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let exchange, !exchange.isComplete {
             // The client went away mid-exchange: cancel the upstream request rather than pay for it.
-            if case .relaying(let upstream) = state { upstream.close() }
+            if case .relaying(let upstream) = state { upstream.abandon() }
             finishRecord(error: ProxyError(.clientClosed, "the client closed the connection mid-exchange").message)
         }
         state = .idle
@@ -120,10 +133,32 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         logger.debug("request", metadata: ["method": "\(head.method.rawValue)", "path": "\(head.uri)"])
-        exchange = ExchangeProgress(head: head, start: .now())
+        var progress = ExchangeProgress(head: head, start: .now())
         let isUpgrade = !isHTTP2 && head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
-        exchange?.isUpgrade = isUpgrade
-        state = .connecting(buffered: [.head(HeaderRewriter.upstreamHead(from: head, serverName: connection.serverName ?? "", keepUpgrade: isUpgrade))])
+        progress.isUpgrade = isUpgrade
+        var upstreamHead = HeaderRewriter.upstreamHead(
+            from: head, serverName: connection.serverName ?? "", keepUpgrade: isUpgrade)
+        // Responses must arrive in a form the masker can read.
+        upstreamHead.headers.replaceOrAdd(name: "accept-encoding", value: "identity")
+        let masking = runtime.masking
+        progress.requestMasking = BodyMaskingStream.make(
+            for: head.headers, masker: masking.request, session: maskingSession,
+            dialect: .of(connection.provider?.wireFormat ?? .openai, path: head.uri))
+        exchange = progress
+        if progress.requestMasking != nil {
+            if let encoding = head.headers.first(name: "content-encoding"), encoding.lowercased() != "identity" {
+                state = .failed
+                exchange?.error = "request body is \(encoding)-encoded"
+                respondWithError(ProviderErrorBody(
+                    status: 415, type: "request_encoding_unsupported",
+                    message: "Chaperone inspects request bodies and cannot read a \(encoding)-encoded one; send it uncompressed."))
+                return
+            }
+            // Masking changes the length: the body goes upstream chunked.
+            upstreamHead.headers.remove(name: "content-length")
+            upstreamHead.headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
+        }
+        state = .connecting(buffered: [.head(upstreamHead)])
         let pool = runtime.pool(for: context.eventLoop)
         pool.acquire(address: connection.originalDestination, serverName: connection.serverName ?? "", pooled: !isUpgrade)
             .assumeIsolatedUnsafeUnchecked()
@@ -160,6 +195,35 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 context.read()
             }
         }
+    }
+
+    private func forwardRequestBody(_ bytes: ByteBufferView, context: ChannelHandlerContext) {
+        guard exchange?.requestMasking != nil else {
+            forward(.body(.byteBuffer(ByteBuffer(bytes))))
+            return
+        }
+        if let output = exchange?.requestMasking?.feed(bytes) { forwardMasked(output, context: context) }
+    }
+
+    /// Sends masked request bytes upstream and tallies the findings; a blocking finding ends the
+    /// exchange: the provider's connection is closed before the request is complete, so it is
+    /// never answered, and the client gets a 403 saying which rule blocked it.
+    private func forwardMasked(_ output: MaskedOutput, context: ChannelHandlerContext) {
+        exchange?.findings.add(output.findings, direction: .request)
+        if exchange?.findings.isBlocking == true {
+            if case .relaying(let upstream) = state { upstream.abandon() }
+            if case .failed = state { return }
+            let rules = exchange?.findings.entries.filter { $0.action == "block" }.map(\.rule) ?? []
+            exchange?.error = "blocked by masking rule \(rules.joined(separator: ","))"
+            respondWithError(ProviderErrorBody(
+                status: 403, type: "blocked_by_policy",
+                message: "Chaperone blocked this request: it contains data that masking rule '\(rules.joined(separator: ", "))' does not allow to leave this host. Remove it and retry."))
+            state = .failed
+            if exchange?.requestEnded == true { finishExchange(context: context) }
+            return
+        }
+        guard !output.bytes.isEmpty else { return }
+        forward(.body(.byteBuffer(context.channel.allocator.buffer(bytes: output.bytes))))
     }
 
     private func forward(_ part: HTTPClientRequestPart) {
@@ -241,13 +305,44 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 pendingUpgrade = head
                 return
             }
-            let clientHead = HeaderRewriter.clientHead(from: head, version: isHTTP2 ? .http2 : exchange.head.version)
+            var clientHead = HeaderRewriter.clientHead(from: head, version: isHTTP2 ? .http2 : exchange.head.version)
+            exchange.responseMasking = BodyMaskingStream.make(
+                for: head.headers, masker: runtime.masking.response, session: maskingSession,
+                dialect: .of(connection.provider?.wireFormat ?? .openai, path: exchange.head.uri))
+            if exchange.responseMasking != nil {
+                if let encoding = head.headers.first(name: "content-encoding"), encoding.lowercased() != "identity" {
+                    // We asked for identity; a compressed body we cannot read must not reach the client unmasked.
+                    exchange.responseHeadSent = false
+                    self.exchange = exchange
+                    if case .relaying(let upstream) = state { upstream.abandon() }
+                    upstreamClosed(error: ProxyError(
+                        .upstreamUnreadable, "the provider sent a \(encoding)-encoded body that cannot be masked"))
+                    return
+                }
+                clientHead.headers.remove(name: "content-length")
+            }
+            self.exchange = exchange
             context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
         case .body(let buffer):
             exchange.responseBytes += buffer.readableBytes
+            if exchange.responseMasking != nil {
+                let output = exchange.responseMasking!.feed(buffer.readableBytesView)
+                exchange.findings.add(output.findings, direction: .response)
+                self.exchange = exchange
+                if !output.bytes.isEmpty {
+                    context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: output.bytes)))), promise: nil)
+                }
+                return
+            }
             self.exchange = exchange
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
+            if let output = exchange.responseMasking?.finish() {
+                exchange.findings.add(output.findings, direction: .response)
+                if !output.bytes.isEmpty {
+                    context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: output.bytes)))), promise: nil)
+                }
+            }
             if let upgrade = pendingUpgrade {
                 pendingUpgrade = nil
                 beginUpgrade(upgrade, context: context)

@@ -19,6 +19,12 @@ struct ExchangeProgress {
     var responseBytes = 0
     var firstByte: NIODeadline?
     var error: String?
+    /// Masks the request body on its way upstream; nil when the body is not text we mask.
+    var requestMasking: BodyMaskingStream?
+    /// Masks the response body on its way to the client.
+    var responseMasking: BodyMaskingStream?
+    /// What the maskers found, both directions.
+    var findings = FindingTally()
 
     init(head: HTTPRequestHead, start: NIODeadline) {
         self.head = head
@@ -44,5 +50,6 @@ struct ExchangeProgress {
         record.durationMilliseconds = Double((now - start).nanoseconds) / 1e6
         record.timeToFirstByteMilliseconds = firstByte.map { Double(($0 - start).nanoseconds) / 1e6 }
         record.error = error
+        record.findings = findings.entries
     }
 }

@@ -21,6 +21,12 @@ public struct ExchangeRecord: Encodable, Sendable, Equatable {
     public var kind: Kind
     public var connectionID: String
     public var uid: UInt32?
+    /// Who made the call, as far as is known: `unix:NAME(UID)@HOST` until identities are verified.
+    public var principal: String?
+    /// The process behind the connection (never its command line: it may hold secrets).
+    var process: ProcessSummary?
+    /// Attribution fields that could not be determined, and why.
+    var attributionUnknown: [String] = []
     public var clientAddress: String?
     public var originalDestination: String?
     public var sni: String?
@@ -34,6 +40,8 @@ public struct ExchangeRecord: Encodable, Sendable, Equatable {
     public var durationMilliseconds: Double
     public var timeToFirstByteMilliseconds: Double?
     public var error: String?
+    /// What masking found: rule, entity, action, direction, count, offsets. Never a value.
+    var findings: [FindingTally.Entry] = []
 
     init(kind: Kind, connectionID: String, time: Date = Date()) {
         self.time = time
@@ -45,7 +53,8 @@ public struct ExchangeRecord: Encodable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, kind, uid, sni, provider, alpn, method, path, status, error
+        case time, kind, uid, principal, process, sni, provider, alpn, method, path, status, error, findings
+        case attributionUnknown = "attribution_unknown"
         case connectionID = "conn_id"
         case clientAddress = "client"
         case originalDestination = "original_dst"
@@ -62,6 +71,9 @@ public struct ExchangeRecord: Encodable, Sendable, Equatable {
         try c.encode(kind, forKey: .kind)
         try c.encode(connectionID, forKey: .connectionID)
         try c.encode(uid, forKey: .uid)
+        try c.encode(principal, forKey: .principal)
+        try c.encode(process, forKey: .process)
+        try c.encode(attributionUnknown, forKey: .attributionUnknown)
         try c.encode(clientAddress, forKey: .clientAddress)
         try c.encode(originalDestination, forKey: .originalDestination)
         try c.encode(sni, forKey: .sni)
@@ -75,5 +87,6 @@ public struct ExchangeRecord: Encodable, Sendable, Equatable {
         try c.encode((durationMilliseconds * 1000).rounded() / 1000, forKey: .durationMilliseconds)
         try c.encode(timeToFirstByteMilliseconds.map { ($0 * 1000).rounded() / 1000 }, forKey: .timeToFirstByteMilliseconds)
         try c.encode(error, forKey: .error)
+        try c.encode(findings, forKey: .findings)
     }
 }

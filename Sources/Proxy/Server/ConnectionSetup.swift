@@ -1,5 +1,7 @@
+import Identity
 import Interception
 import Logging
+import Masking
 import NIOCore
 import NIOHTTP1
 import NIOHTTP2
@@ -29,11 +31,10 @@ struct ConnectionSetup: Sendable {
             }
             try self.addPeekHandler(to: channel, destination: destination)
         }.nonisolated().flatMapError { error in
-            var record = ExchangeRecord(kind: .error, connectionID: InterceptedConnection.makeID())
-            record.clientAddress = channel.remoteAddress.map(InterceptedConnection.describe)
-            record.error = "\(error)"
-            runtime.recorder.record(record)
-            runtime.logger.warning("refused a connection", metadata: ["error": "\(error)"])
+            // Not a redirected connection (a health probe, `rules status`, or someone dialling the
+            // port directly): there is no client exchange to record, and relaying it would loop.
+            runtime.logger.debug(
+                "closed a connection that was not redirected", metadata: ["error": "\(error)"])
             return channel.eventLoop.makeFailedFuture(error)
         }
     }
@@ -57,15 +58,31 @@ struct ConnectionSetup: Sendable {
                 let connection = InterceptedConnection(
                     id: id, clientAddress: channel.remoteAddress, originalDestination: destination,
                     serverName: serverName, provider: serverName.flatMap(runtime.catalog.provider(for:)))
-                if let serverName, connection.provider != nil {
-                    return Self.intercept(
-                        channel: channel, connection: connection, serverName: serverName, runtime: runtime, logger: logger)
-                }
                 if serverName == nil, runtime.configuration.noSNI == .reject {
                     return channel.eventLoop.makeFailedFuture(
                         ProxyError(.noServerName, "ClientHello without SNI and no_sni is reject"))
                 }
-                return Self.splice(channel: channel, connection: connection, runtime: runtime, logger: logger)
+                // Attribution (sock_diag, /proc) runs off the event loop, alongside leaf minting.
+                let attribution = channel.eventLoop.makePromise(of: PeerAttribution?.self)
+                let tuple = connection.socketTuple
+                attribution.completeWithTask {
+                    guard let attributor = runtime.attributor, let tuple else { return nil }
+                    return await attributor.attribute(tuple)
+                }
+                let pending = connection
+                let pendingLogger = logger
+                return attribution.futureResult.flatMap { found in
+                    var connection = pending
+                    var logger = pendingLogger
+                    connection.attribution = found
+                    if let found, let uid = found.uid { logger[metadataKey: "peer.uid"] = "\(uid)" }
+                    if let serverName, connection.provider != nil {
+                        return Self.intercept(
+                            channel: channel, connection: connection, serverName: serverName, runtime: runtime,
+                            logger: logger)
+                    }
+                    return Self.splice(channel: channel, connection: connection, runtime: runtime, logger: logger)
+                }
             },
             reject: { error, _ in
                 var record = ExchangeRecord(kind: .error, connectionID: id)
@@ -96,11 +113,14 @@ struct ConnectionSetup: Sendable {
             try sync.addHandler(
                 ApplicationProtocolNegotiationHandler { result, channel in
                     var connection = connection
+                    let maskingSession = runtime.masking.makeSession()
                     logger.debug("client TLS established", metadata: ["alpn": "\(result)"])
                     switch result {
                     case .negotiated("h2"):
                         connection.alpn = "h2"
-                        return Self.configureHTTP2(channel: channel, connection: connection, runtime: runtime, logger: logger)
+                        return Self.configureHTTP2(
+                            channel: channel, connection: connection, maskingSession: maskingSession, runtime: runtime,
+                            logger: logger)
                     case .negotiated(let other):
                         connection.alpn = other
                     case .fallback:
@@ -110,21 +130,26 @@ struct ConnectionSetup: Sendable {
                         let sync = channel.pipeline.syncOperations
                         try HTTP1PipelineNames.addHTTPHandlers(to: sync)
                         try sync.addHandler(
-                            ExchangeHandler(runtime: runtime, connection: connection, isHTTP2: false, logger: logger))
+                            ExchangeHandler(
+                                runtime: runtime, connection: connection, maskingSession: maskingSession, isHTTP2: false,
+                                logger: logger))
                     }
                 })
         }.nonisolated()
     }
 
     private static func configureHTTP2(
-        channel: any Channel, connection: InterceptedConnection, runtime: ProxyRuntime, logger: Logger
+        channel: any Channel, connection: InterceptedConnection, maskingSession: MaskingSession, runtime: ProxyRuntime,
+        logger: Logger
     ) -> EventLoopFuture<Void> {
         channel.configureHTTP2Pipeline(mode: .server, inboundStreamInitializer: { stream in
             stream.eventLoop.makeCompletedFuture {
                 let sync = stream.pipeline.syncOperations
                 try sync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                 try sync.addHandler(
-                    ExchangeHandler(runtime: runtime, connection: connection, isHTTP2: true, logger: logger))
+                    ExchangeHandler(
+                        runtime: runtime, connection: connection, maskingSession: maskingSession, isHTTP2: true,
+                        logger: logger))
             }
         }).map { _ in }
     }

@@ -1,3 +1,4 @@
+import Identity
 import Interception
 import NIOCore
 
@@ -15,6 +16,8 @@ struct InterceptedConnection: Sendable {
     let provider: Provider?
     /// The ALPN protocol negotiated with the client.
     var alpn: String?
+    /// Who opened the connection (uid, process), when attribution ran.
+    var attribution: PeerAttribution?
 
     /// A record of this connection, pre-filled with its metadata.
     func makeRecord(kind: ExchangeRecord.Kind) -> ExchangeRecord {
@@ -24,7 +27,29 @@ struct InterceptedConnection: Sendable {
         record.sni = serverName
         record.provider = provider?.name
         record.alpn = alpn
+        if let attribution {
+            record.uid = attribution.uid
+            record.principal = attribution.uid.map { uid in
+                ProcessSummary.unixPrincipal(uid: uid, userName: attribution.userName)
+            }
+            record.process = attribution.process.map(ProcessSummary.init)
+            record.attributionUnknown = attribution.unknown
+        }
         return record
+    }
+
+    /// The client socket's tuple as sock_diag knows it: the client's address (v4-mapped addresses
+    /// of the dual-stack listener as plain IPv4) to the original destination.
+    var socketTuple: SocketTuple? {
+        guard let client = clientAddress, let clientIP = client.ipAddress, let clientPort = client.port,
+            let destinationIP = originalDestination.ipAddress, let destinationPort = originalDestination.port
+        else { return nil }
+        func plain(_ ip: String) -> String {
+            ip.hasPrefix("::ffff:") && ip.dropFirst(7).contains(".") ? String(ip.dropFirst(7)) : ip
+        }
+        return SocketTuple(
+            source: IPEndpoint(address: plain(clientIP), port: UInt16(clientPort)),
+            destination: IPEndpoint(address: plain(destinationIP), port: UInt16(destinationPort)))
     }
 
     /// `1.2.3.4:443` or `[fd00::1]:443`, with v4-mapped addresses shown as IPv4.

@@ -1,3 +1,4 @@
+public import Identity
 public import Interception
 public import Logging
 public import NIOCore
@@ -10,6 +11,10 @@ public final class ProxyRuntime: Sendable {
     public let catalog: ProviderCatalog
     public let leafCache: LeafContextCache
     public let recorder: ExchangeRecorder
+    /// The masking rules, both directions.
+    public let masking: MaskingEngine
+    /// Finds the uid and process behind each connection; nil when sock_diag is unavailable.
+    public let attributor: PeerAttributor?
     public let logger: Logger
     let upstreamTLS: NIOSSLContext
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamPool?>]
@@ -20,12 +25,17 @@ public final class ProxyRuntime: Sendable {
     ///   - leafCache: Mints and caches the per-host server contexts.
     ///   - upstreamTLS: The client context for provider connections (trust roots, ALPN http/1.1).
     ///   - recorder: Where exchange records go.
+    ///   - masking: The masking rules.
+    ///   - attributor: Peer attribution (sock_diag + /proc), or nil to record no uid.
     ///   - eventLoops: The loops connections run on; each gets its own upstream pool.
     ///   - logger: The daemon's logger.
     public init(
         configuration: ChaperoneConfiguration, catalog: ProviderCatalog, leafCache: LeafContextCache,
-        upstreamTLS: NIOSSLContext, recorder: ExchangeRecorder, eventLoops: [any EventLoop], logger: Logger
+        upstreamTLS: NIOSSLContext, recorder: ExchangeRecorder, masking: MaskingEngine, attributor: PeerAttributor?,
+        eventLoops: [any EventLoop], logger: Logger
     ) {
+        self.masking = masking
+        self.attributor = attributor
         self.configuration = configuration
         self.catalog = catalog
         self.leafCache = leafCache

@@ -37,6 +37,12 @@ final class UpstreamConnection {
         isReusable = false
         channel.close(promise: nil)
     }
+
+    /// Closes the connection without telling its owner: for an owner that is ending the exchange itself.
+    func abandon() {
+        handler.owner = nil
+        close()
+    }
 }
 
 @available(*, unavailable)

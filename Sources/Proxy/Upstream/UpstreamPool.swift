@@ -43,7 +43,7 @@ final class UpstreamPool {
             while let connection = idle[key]?.popLast() {
                 connection.idleTimer?.cancel()
                 connection.idleTimer = nil
-                if connection.channel.isActive { return eventLoop.makeSucceededFuture(connection) }
+                if connection.channel.isActive { return eventLoop.assumeIsolated().makeSucceededFuture(connection) }
             }
         }
         return connect(key: key, address: address, serverName: serverName)

@@ -1,0 +1,82 @@
+import Interception
+import Masking
+import NIOHTTP1
+
+/// The masker for one body, chosen by its media type: JSON string values, SSE event deltas, plain
+/// text, or nothing (binary bodies such as audio and images pass untouched).
+enum BodyMaskingStream {
+    case json(JSONStringMasker)
+    case sse(SSEEventMasker)
+    case text(StreamMasker)
+
+    /// The stream for a body with `headers`, or nil when the body is not text we mask.
+    ///
+    /// - Parameters:
+    ///   - headers: The head of the message whose body this is.
+    ///   - masker: The masker of the direction.
+    ///   - session: The connection's masking session (consistent pseudonyms).
+    ///   - dialect: The SSE dialect, from the provider and path.
+    static func make(
+        for headers: HTTPHeaders, masker: Masker, session: MaskingSession, dialect: SSEEventMasker.Dialect
+    ) -> BodyMaskingStream? {
+        let mediaType = headers.first(name: "content-type")?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        switch mediaType {
+        case "text/event-stream":
+            return .sse(SSEEventMasker(dialect: dialect, masker: masker, session: session))
+        case "application/json", "application/x-ndjson", "application/jsonl":
+            return .json(JSONStringMasker(masker: masker, session: session))
+        case _ where mediaType.hasPrefix("text/"):
+            return .text(masker.makeStream(session: session))
+        case _ where mediaType.hasSuffix("+json"):
+            return .json(JSONStringMasker(masker: masker, session: session))
+        default:
+            return nil
+        }
+    }
+
+    mutating func feed(_ bytes: some Collection<UInt8>) -> MaskedOutput {
+        switch self {
+        case .json(var stream):
+            let output = stream.feed(bytes)
+            self = .json(stream)
+            return output
+        case .sse(var stream):
+            let output = stream.feed(bytes)
+            self = .sse(stream)
+            return output
+        case .text(var stream):
+            let output = stream.feed(bytes)
+            self = .text(stream)
+            return output
+        }
+    }
+
+    mutating func finish() -> MaskedOutput {
+        switch self {
+        case .json(var stream):
+            let output = stream.finish()
+            self = .json(stream)
+            return output
+        case .sse(var stream):
+            let output = stream.finish()
+            self = .sse(stream)
+            return output
+        case .text(var stream):
+            let output = stream.finish()
+            self = .text(stream)
+            return output
+        }
+    }
+}
+
+extension SSEEventMasker.Dialect {
+    /// The dialect of a provider's event stream for a request path.
+    static func of(_ format: WireFormat, path: String) -> SSEEventMasker.Dialect {
+        switch format {
+        case .anthropic: return .anthropicMessages
+        case _ where path.hasPrefix("/v1/responses") || path.hasPrefix("/openai/v1/responses"): return .openAIResponses
+        default: return .openAIChat
+        }
+    }
+}

@@ -1,0 +1,113 @@
+"""Masking on the data path: real SDKs, planted secrets, split across SSE events.
+
+What must hold (issue 6): the client sees placeholders where the provider streamed a secret or
+personal data, even when the value is cut across events; the provider never receives a value
+found in the request; the record says what was found (rule, entity, offsets) and never the value.
+"""
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+import sse
+from conftest import DIRECT, Env, new_id
+
+daemon_only = pytest.mark.skipif(DIRECT, reason="masking needs the daemon (direct mode)")
+
+# Canaries: syntactically valid, so the detectors must find them.
+EMAIL = "jane.doe@example.com"
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+ANTHROPIC_KEY = "sk-ant-api03-" + "Q" * 45 + "r7" * 24 + "AA"  # prefix + 93 characters + AA
+
+
+def no_canary(text: str, *canaries: str) -> None:
+    for canary in canaries:
+        assert canary not in text, f"raw canary leaked: {canary[:12]}…"
+        # no distinctive 12-byte piece of it either
+        for i in range(0, len(canary) - 12, 4):
+            assert canary[i:i + 12] not in text, f"part of a canary leaked: {canary[i:i + 12]!r}"
+
+
+@daemon_only
+def test_openai_stream_masks_values_split_across_events(env: Env):
+    """An e-mail cut `jane.` | `doe@example.com` and a key cut in three reach the client masked."""
+    tid, mark = new_id(), env.mark()
+    k = ANTHROPIC_KEY
+    script = f"Write to jane.|doe@example.com| with key {k[:20]}|{k[20:60]}|{k[60:]}| today."
+    out = env.py_client("openai_client.py", "--header", f"x-test-id: {tid}", "--header", f"x-test-script: {script}")
+    assert out["ok"], out
+    text = out["text"]
+    assert text == "Write to [EMAIL_1] with key [ANTHROPIC_KEY] today.", text
+    no_canary(json.dumps(out), EMAIL, ANTHROPIC_KEY)
+    # the provider did send the raw values: the masking happened on the way
+    sent = base64.b64decode(env.upstream_response(tid)["body_b64"]).decode()
+    assert "doe@example.com" in sent
+    (rec,) = [r for r in env.new_records(mark, 1) if r["kind"] == "exchange"]
+    found = {(f["rule"], f["direction"]): f for f in rec["findings"]}
+    assert found[("email", "response")]["count"] == 1
+    assert found[("anthropic-key", "response")]["entity"] == "ANTHROPIC_KEY"
+    no_canary(json.dumps(rec), EMAIL, ANTHROPIC_KEY)
+
+
+@daemon_only
+def test_request_secrets_never_reach_the_provider(env: Env):
+    """A prompt with an AWS key and an e-mail arrives upstream with placeholders only."""
+    tid, mark = new_id(), env.mark()
+    prompt = f"deploy with {AWS_KEY} and mail {EMAIL} when done"
+    out = env.py_client("openai_client.py", "--header", f"x-test-id: {tid}", "--prompt", prompt)
+    assert out["ok"], out
+    (req,) = env.upstream_records(tid)
+    body = base64.b64decode(req["body_b64"]).decode()
+    no_canary(body, AWS_KEY, EMAIL)
+    sent_prompt = json.loads(body)["messages"][-1]["content"]
+    assert sent_prompt == "deploy with [AWS_ACCESS_KEY] and mail [EMAIL_1] when done"
+    (rec,) = [r for r in env.new_records(mark, 1) if r["kind"] == "exchange"]
+    rules = {(f["rule"], f["direction"]) for f in rec["findings"]}
+    assert {("aws-access-key", "request"), ("email", "request")} <= rules
+    no_canary(env.exchanges_path.read_text(), AWS_KEY, EMAIL)
+    no_canary(env.logs(), AWS_KEY, EMAIL)
+
+
+@daemon_only
+def test_pseudonyms_are_consistent_within_a_connection(env: Env):
+    """The same address in the request and in the streamed answer gets the same pseudonym."""
+    tid = new_id()
+    out = env.py_client("openai_client.py", "--header", f"x-test-id: {tid}",
+                        "--prompt", f"who is {EMAIL}?",
+                        "--header", "x-test-script: That| is| jane.doe@|example.com| and| bob@corp.example.")
+    assert out["ok"], out
+    assert out["text"] == "That is [EMAIL_1] and [EMAIL_2].", out["text"]
+
+
+@daemon_only
+def test_anthropic_stream_masks_text_deltas(env: Env):
+    tid = new_id()
+    out = env.py_client("anthropic_client.py", "--header", f"x-test-id: {tid}",
+                        "--header", f"x-test-script: Reach| me| at| jane.doe|@exa|mple.com| please.")
+    assert out["ok"], out
+    assert out["final_text"] == "Reach me at [EMAIL_1] please.", out
+    no_canary(json.dumps(out), EMAIL)
+
+
+@daemon_only
+def test_clean_traffic_is_unchanged(env: Env):
+    """Masking changes nothing it has nothing to mask: same text, same events and fields; a JSON
+    body with nothing to mask is byte for byte the provider's."""
+    tid = new_id()
+    body = json.dumps({"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+    out = env.dir / f"{tid}.out"
+    p = env.curl("-4", "-H", "Authorization: Bearer sk-e2e", "-H", "Content-Type: application/json",
+                 "-H", f"x-test-id: {tid}", "-H", "x-test-script: plain| words| only.", "-d", body, "-o", out,
+                 "https://api.openai.com/v1/chat/completions")
+    assert p.returncode == 0, p.stderr
+    sent = base64.b64decode(env.upstream_response(tid)["body_b64"])
+    sse.assert_equivalent(out.read_bytes(), sent)
+    # Non-streaming JSON: byte-exact.
+    tid = new_id()
+    p = env.curl("-4", "-H", "Authorization: Bearer sk-e2e", "-H", "Content-Type: application/json",
+                 "-H", f"x-test-id: {tid}", "-d", json.dumps({"model": "text-embedding-3-small", "input": "hi"}),
+                 "https://api.openai.com/v1/embeddings")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.encode() == base64.b64decode(env.upstream_response(tid)["body_b64"])
