@@ -22,12 +22,18 @@ struct MaskCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case text, json
+        case sseOpenAI = "sse-openai"
+        case sseOpenAIResponses = "sse-openai-responses"
+        case sseAnthropic = "sse-anthropic"
     }
 
     @Option(help: ArgumentHelp("Rules directory holding masking.yaml (default: the configured or shipped rules).", valueName: "dir"))
     var rules: String?
 
-    @Option(help: "How to read the input: text (any bytes) or json (mask string values only; output stays valid JSON).")
+    @Option(
+        help: """
+            How to read the input: text (any bytes); json (string values only, output stays valid JSON);             sse-openai, sse-openai-responses, sse-anthropic (a provider's event stream: the text deltas are             masked, every other event and field passes unchanged).
+            """)
     var format: Format = .text
 
     @Option(help: "Which rules apply: those for request, response or record.")
@@ -68,6 +74,14 @@ struct MaskCommand: ParsableCommand {
             sink.emit(stream.finish())
         case .json:
             var stream = JSONStringMasker(masker: masker, session: session)
+            while let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
+                sink.emit(stream.feed(chunk))
+            }
+            sink.emit(stream.finish())
+        case .sseOpenAI, .sseOpenAIResponses, .sseAnthropic:
+            let dialect: SSEEventMasker.Dialect =
+                format == .sseAnthropic ? .anthropicMessages : format == .sseOpenAI ? .openAIChat : .openAIResponses
+            var stream = SSEEventMasker(dialect: dialect, masker: masker, session: session)
             while let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
                 sink.emit(stream.feed(chunk))
             }
