@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""`make demo`: a real openai SDK streams a completion through Chaperone inside a network namespace.
+"""`make demo`: a real openai SDK streams a completion through Chaperone inside a network namespace,
+and Chaperone catches, masks and records it.
 
 It builds the same world as the end-to-end tests (Tests/EndToEnd): a namespace where
 api.openai.com resolves to an address on the namespace's loopback, a stand-in upstream that
 speaks OpenAI's wire format over TLS with a certificate from a test "public" CA, the daemon
 running as user `chaperone`, and the redirect rules. Then it runs the `openai` SDK with no
 base-URL or proxy change, prints the deltas as they arrive, shows which CA issued the
-certificate the client saw, and prints the record the daemon wrote. Nothing outside the
-namespace is touched.
+certificate the client saw, shows what the provider received (the prompt, masked) and prints
+the record the daemon wrote. Nothing outside the namespace is touched.
 """
 from __future__ import annotations
 
@@ -31,12 +32,13 @@ import json, sys, time
 import openai
 client = openai.OpenAI(api_key="sk-demo-not-a-real-key", max_retries=0, timeout=20)
 print(f"  base_url: {client.base_url}  (unchanged: the SDK does not know Chaperone exists)", flush=True)
+prompt = "Summarise the incident for ops@acme.example; the leaked key was AKIAIOSFODNN7EXAMPLE."
+print(f"  prompt:   {prompt!r}", flush=True)
 t0 = time.monotonic()
 stream = client.chat.completions.create(
-    model="gpt-4o-mini", stream=True,
-    messages=[{"role": "user", "content": "Say hello from inside the namespace."}],
-    extra_headers={"x-test-delay-ms": "150",
-                   "x-test-script": "Hello| from| the| provider,| streamed| through| Chaperone| token| by| token."})
+    model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": prompt}],
+    extra_headers={"x-test-delay-ms": "150", "x-test-id": "demo",
+                   "x-test-script": "I| wrote| to| ops@|acme.example| and| jane.|doe@example.com;| rotate| the| key| now."})
 for chunk in stream:
     if chunk.choices and chunk.choices[0].delta.content:
         print(f"  +{time.monotonic() - t0:5.2f}s  {chunk.choices[0].delta.content!r}", flush=True)
@@ -75,11 +77,18 @@ def main() -> int:
             print(p.stderr, file=sys.stderr)
             return 1
 
-        step("4. the certificate the client saw was minted by the org CA")
+        step("4. what the provider received: the prompt with the secret and the address masked")
+        sent = [r for r in env.upstream_records("demo")]
+        if sent:
+            print("  " + json.loads(sent[-1]["body"])["messages"][-1]["content"])
+        print("  (the provider streamed the raw addresses; the client above got pseudonyms, even for the")
+        print("   one cut across two events: 'jane.' | 'doe@example.com')")
+
+        step("5. the certificate the client saw was minted by the org CA")
         cert = env.s_client("api.openai.com:443", "api.openai.com")
         print(f"  subject: {cert.leaf.subject.rfc4514_string()}\n  issuer:  {cert.leaf.issuer.rfc4514_string()}")
 
-        step(f"5. the record the daemon wrote ({env.exchanges_path})")
+        step(f"6. the record the daemon wrote ({env.exchanges_path}): metadata and findings, never a value")
         time.sleep(0.3)
         records = [r for r in env.exchanges() if r.get("kind") == "exchange"]
         print(json.dumps(records[-1], indent=2, sort_keys=True))

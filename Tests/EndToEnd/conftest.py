@@ -250,7 +250,8 @@ class Env:
         log = open(self.daemon_log, "ab")
         self.daemon = netns.popen_in_ns(
             self.ns, [CHAPERONE_BIN, "run", "--config", self.config_path], user=self.daemon_user,
-            home=str(self.state_dir), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            caps=netns.DAEMON_CAPS, home=str(self.state_dir), stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT)
         log.close()
         try:
             netns.wait_port(self.ns, "127.0.0.1", LISTEN_PORT, timeout=30,

@@ -168,10 +168,17 @@ def create_namespace(name: str | None = None) -> str:
 # ---------------------------------------------------------------- running things inside
 
 
-def _user_prefix(user: str | None) -> list[str]:
+# What the systemd unit grants the daemon (deploy/chaperone.service): NFQUEUE and ipset netlink
+# (net_admin), reading other users' /proc/PID/fd to attribute connections (sys_ptrace,
+# dac_read_search).
+DAEMON_CAPS = "+net_admin,+sys_ptrace,+dac_read_search"
+
+
+def _user_prefix(user: str | None, caps: str | None = None) -> list[str]:
     if user is None:
         return []
-    return ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"]
+    grant = [f"--inh-caps={caps}", f"--ambient-caps={caps}"] if caps else []
+    return ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", *grant, "--"]
 
 
 def base_env(extra: Mapping[str, str] | None = None, home: str = "/root") -> dict[str, str]:
@@ -186,8 +193,8 @@ def base_env(extra: Mapping[str, str] | None = None, home: str = "/root") -> dic
     return env
 
 
-def ns_argv(ns: str, argv: Sequence[str], user: str | None = None) -> list[str]:
-    return ["ip", "netns", "exec", ns] + _user_prefix(user) + [str(a) for a in argv]
+def ns_argv(ns: str, argv: Sequence[str], user: str | None = None, caps: str | None = None) -> list[str]:
+    return ["ip", "netns", "exec", ns] + _user_prefix(user, caps) + [str(a) for a in argv]
 
 
 def run_in_ns(ns: str, argv: Sequence[str], user: str | None = None, env: Mapping[str, str] | None = None,
@@ -205,8 +212,8 @@ def run_in_ns(ns: str, argv: Sequence[str], user: str | None = None, env: Mappin
 
 
 def popen_in_ns(ns: str, argv: Sequence[str], user: str | None = None, env: Mapping[str, str] | None = None,
-                home: str = "/root", **kw) -> subprocess.Popen:
-    return subprocess.Popen(ns_argv(ns, argv, user), env=base_env(env, home=home), **kw)
+                home: str = "/root", caps: str | None = None, **kw) -> subprocess.Popen:
+    return subprocess.Popen(ns_argv(ns, argv, user, caps), env=base_env(env, home=home), **kw)
 
 
 # ---------------------------------------------------------------- sockets made inside
