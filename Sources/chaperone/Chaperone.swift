@@ -17,6 +17,9 @@ struct Chaperone: AsyncParsableCommand {
               chaperone run --config /etc/chaperone/chaperone.yaml &
               chaperone rules install --config /etc/chaperone/chaperone.yaml
             """,
-        subcommands: [CACommand.self, RunCommand.self, RulesCommand.self, MaskCommand.self]
+        subcommands: [
+            CACommand.self, RunCommand.self, RulesCommand.self, MaskCommand.self, TokenCommand.self, WhoamiCommand.self,
+            LogoutCommand.self,
+        ]
     )
 }

@@ -65,13 +65,27 @@ struct RunCommand: AsyncParsableCommand {
             attributor = nil
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let tokens: TokenCache
+        do {
+            let fetcher = try HTTPSFetcher(
+                trust: configuration.identity.issuerCABundle.map { .caBundle(path: $0) } ?? .system, group: group)
+            let issuers = configuration.identity.issuers.compactMap { issuer in
+                URL(string: issuer.issuer).map {
+                    TrustedIssuer(issuer: $0, audience: issuer.audience, groupsClaim: issuer.groupsClaim)
+                }
+            }
+            tokens = TokenCache(verifier: TokenVerifier(issuers: issuers, fetcher: fetcher, logger: logger))
+        } catch {
+            throw ValidationError("identity: \(error)")
+        }
         let loops = Array(group.makeIterator())
         let leafCache = LeafContextCache(
             minter: LeafMinter(authority: authority, lifetime: configuration.leafLifetime),
             capacity: configuration.leafCacheSize)
         let runtime = ProxyRuntime(
             configuration: configuration, catalog: catalog, leafCache: leafCache, upstreamTLS: upstreamTLS,
-            recorder: recorder, masking: masking, attributor: attributor, eventLoops: loops, logger: logger)
+            recorder: recorder, masking: masking, attributor: attributor, tokens: tokens, eventLoops: loops,
+            logger: logger)
         let server = InterceptionServer(runtime: runtime, group: group)
         let fingerprint = try authority.fingerprintSHA256()
         logger.notice(
@@ -84,6 +98,11 @@ struct RunCommand: AsyncParsableCommand {
         if configuration.dns.snooping {
             services.append(.init(service: DNSSnoopingService(configuration: configuration, catalog: catalog, logger: logger)))
         }
+        services.append(
+            .init(
+                service: ControlSocketServer(
+                    configuration: .init(path: configuration.identity.controlSocket), cache: tokens, logger: logger,
+                    group: group)))
         // Shutdown runs in reverse order: the listener stops first.
         services.append(.init(service: server))
         let serviceGroup = ServiceGroup(

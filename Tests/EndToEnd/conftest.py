@@ -177,6 +177,8 @@ class Env:
     def daemon_log(self) -> Path: return self.dir / "daemon.log"
     @property
     def bundle(self) -> Path: return self.dir / "client-bundle.pem"
+    @property
+    def control_socket(self) -> Path: return self.state_dir / "control.sock"
 
     @property
     def intercepting(self) -> bool:
@@ -223,6 +225,7 @@ class Env:
                          "connect_timeout_ms": self.opts.connect_timeout_ms},
             "timeouts": {"client_hello_ms": self.opts.client_hello_ms, "idle_ms": self.opts.idle_ms},
             "exempt_user": DAEMON_USER,
+            "identity": {"control_socket": str(self.control_socket)},
         }
         self.config_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
         os.chmod(self.config_path, 0o644)

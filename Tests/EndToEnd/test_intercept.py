@@ -458,7 +458,8 @@ def test_exchange_is_attributed_to_the_calling_uid(env: Env, user: str, uid: int
     assert p.returncode == 0, p.stderr
     (rec,) = [r for r in env.new_records(mark, 1) if r["kind"] == "exchange"]
     assert rec["uid"] == uid, rec
-    assert rec["principal"].startswith(f"unix:{user}({uid})@"), rec["principal"]
+    assert rec["principal"]["subject"].startswith(f"unix:{user}({uid})@"), rec["principal"]
+    assert rec["principal"]["source"] == "unix"
     # With the unit's capabilities the daemon reads the client's /proc entries: curl it was.
     assert rec["process"]["executable"] == "/usr/bin/curl", rec
     assert isinstance(rec["process"]["pid"], int) and rec["process"]["cgroup"], rec

@@ -226,37 +226,5 @@ struct PeerAttributorTests {
         }
         withExtendedLifetime(listener) {}
     }
-
-    /// Not an assertion: prints what one attribution costs, cold (first, full /proc scan) and warm.
-    @Test("Measure cold and warm attribute() cost")
-    func measure() async throws {
-        let (listener, port) = try TestSockets.listen(on: "127.0.0.1")
-        let client = try TestSockets.connect(to: "127.0.0.1", port: port)
-        let tuple = try TestSockets.tuple(ofClient: client)
-        let cache = InodeProcessCache()
-        let attributor = try makeAttributor(cache: cache)
-        let clock = ContinuousClock()
-        let cold = await clock.measure { _ = await attributor.attribute(tuple) }
-        let rounds = 1000
-        let warm = await clock.measure {
-            for _ in 0..<rounds { _ = await attributor.attribute(tuple) }
-        }
-        let lookup = try clock.measure {
-            for _ in 0..<rounds { _ = try attributor.sockDiag.lookup(tuple) }
-        }
-        // The worst case: a miss reads every fd table on the host.
-        let blind = try makeAttributor(cache: InodeProcessCache(includesOwnProcess: false))
-        let fullScan = await clock.measure { _ = await blind.attribute(tuple) }
-        let processes = (try? ProcFS.processIDs().get().count) ?? 0
-        func micros(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
-        }
-        print(
-            "identity cost: cold attribute \(Int(micros(cold))) µs (\(processes) processes, \(await cache.count) sockets cached); "
-                + "warm attribute \(Int(micros(warm) / Double(rounds))) µs; "
-                + "full /proc scan miss \(Int(micros(fullScan))) µs; sock_diag lookup alone \(Int(micros(lookup) / Double(rounds))) µs"
-        )
-        withExtendedLifetime(listener) {}
-    }
 }
 

@@ -77,6 +77,24 @@ public struct ChaperoneConfiguration: Sendable, Equatable {
 
     public var dns = DNS()
 
+    /// Verified identities: the control socket where users hand in tokens, and the issuers trusted.
+    public struct IdentityOptions: Sendable, Equatable {
+        /// One trusted OIDC issuer.
+        public struct Issuer: Sendable, Equatable {
+            public var issuer: String
+            public var audience: String
+            public var groupsClaim = "groups"
+        }
+        /// The Unix socket `chaperone token set`, `whoami` and `logout` talk to.
+        public var controlSocket = "/run/chaperone/control.sock"
+        /// Issuers whose tokens are accepted; none means every principal is a unix one.
+        public var issuers: [Issuer] = []
+        /// A PEM bundle to verify issuers' HTTPS with instead of the system store (private issuers, tests).
+        public var issuerCABundle: String?
+    }
+
+    public var identity = IdentityOptions()
+
     public init() {}
 
     /// The CA directory in force: the configured one or `STATE/ca`.

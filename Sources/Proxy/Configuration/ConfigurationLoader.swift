@@ -15,7 +15,7 @@ public enum ConfigurationLoader {
         var reader = MappingReader(file: path, node: document)
         try reader.allowOnly([
             "listen", "ca_dir", "state_dir", "rules_dir", "intercept_hosts", "upstream", "timeouts", "leaf",
-            "exempt_user", "no_sni", "dns",
+            "exempt_user", "no_sni", "dns", "identity",
         ])
         if var listen = try reader.mapping("listen") {
             try listen.allowOnly(["port", "addresses"])
@@ -61,6 +61,24 @@ public enum ConfigurationLoader {
             if let queue = try dns.int("queue", in: 0...65_535) { configuration.dns.queue = UInt16(queue) }
             if let bypass = try dns.bool("queue_bypass") { configuration.dns.queueBypass = bypass }
             if let ttl = try dns.int("minimum_ttl_s", in: 1...86_400) { configuration.dns.minimumTTL = UInt32(ttl) }
+        }
+        if var identity = try reader.mapping("identity") {
+            try identity.allowOnly(["control_socket", "issuers", "issuer_ca_bundle"])
+            configuration.identity.controlSocket = try identity.string("control_socket") ?? configuration.identity.controlSocket
+            configuration.identity.issuerCABundle = try identity.string("issuer_ca_bundle")
+            for item in identity.node["issuers"]?.sequence ?? [] {
+                var entry = MappingReader(file: identity.file, node: item)
+                try entry.allowOnly(["issuer", "audience", "groups_claim"])
+                guard let issuer = try entry.string("issuer"), issuer.hasPrefix("https://") else {
+                    throw entry.invalid("issuer", expected: "the issuer's https URL, exactly as in its tokens' iss claim")
+                }
+                guard let audience = try entry.string("audience") else {
+                    throw entry.invalid("audience", expected: "the audience (client id) tokens must carry")
+                }
+                var configured = ChaperoneConfiguration.IdentityOptions.Issuer(issuer: issuer, audience: audience)
+                configured.groupsClaim = try entry.string("groups_claim") ?? configured.groupsClaim
+                configuration.identity.issuers.append(configured)
+            }
         }
         configuration.exemptUser = try reader.string("exempt_user") ?? configuration.exemptUser
         if let noSNI = try reader.string("no_sni") {

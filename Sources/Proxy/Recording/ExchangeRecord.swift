@@ -21,8 +21,8 @@ public struct ExchangeRecord: Encodable, Sendable, Equatable {
     public var kind: Kind
     public var connectionID: String
     public var uid: UInt32?
-    /// Who made the call, as far as is known: `unix:NAME(UID)@HOST` until identities are verified.
-    public var principal: String?
+    /// Who made the call: the verified identity the uid handed in, else `unix:NAME(UID)@HOST`.
+    var principal: PrincipalSummary?
     /// The process behind the connection (never its command line: it may hold secrets).
     var process: ProcessSummary?
     /// Attribution fields that could not be determined, and why.

@@ -26,9 +26,4 @@ struct ProcessSummary: Encodable, Sendable, Equatable {
         case systemdUnit = "systemd_unit"
         case ciJob = "ci_job"
     }
-
-    /// `unix:NAME(UID)@HOST`: the principal of a uid with no verified identity.
-    static func unixPrincipal(uid: UInt32, userName: String?) -> String {
-        "unix:\(userName ?? "?")(\(uid))@\(ProcessInfo.processInfo.hostName)"
-    }
 }

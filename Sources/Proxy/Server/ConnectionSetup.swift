@@ -15,6 +15,12 @@ import NIOTLS
 /// terminated with a minted leaf and HTTP/1.1 or HTTP/2 by ALPN; any other host (or no SNI, by
 /// configuration) is spliced: relayed byte for byte to where it was going, never decrypted.
 struct ConnectionSetup: Sendable {
+    /// What attribution found: the uid and process, and the identity that uid handed in.
+    struct Attribution: Sendable {
+        var peer: PeerAttribution?
+        var principal: Principal?
+    }
+
     let runtime: ProxyRuntime
     let listenAddresses: [SocketAddress]
 
@@ -63,19 +69,23 @@ struct ConnectionSetup: Sendable {
                         ProxyError(.noServerName, "ClientHello without SNI and no_sni is reject"))
                 }
                 // Attribution (sock_diag, /proc) runs off the event loop, alongside leaf minting.
-                let attribution = channel.eventLoop.makePromise(of: PeerAttribution?.self)
+                let attribution = channel.eventLoop.makePromise(of: Attribution.self)
                 let tuple = connection.socketTuple
                 attribution.completeWithTask {
-                    guard let attributor = runtime.attributor, let tuple else { return nil }
-                    return await attributor.attribute(tuple)
+                    guard let attributor = runtime.attributor, let tuple else { return Attribution() }
+                    let peer = await attributor.attribute(tuple)
+                    var principal: Principal?
+                    if let uid = peer.uid, let tokens = runtime.tokens { principal = await tokens.principal(for: uid) }
+                    return Attribution(peer: peer, principal: principal)
                 }
                 let pending = connection
                 let pendingLogger = logger
                 return attribution.futureResult.flatMap { found in
                     var connection = pending
                     var logger = pendingLogger
-                    connection.attribution = found
-                    if let found, let uid = found.uid { logger[metadataKey: "peer.uid"] = "\(uid)" }
+                    connection.attribution = found.peer
+                    connection.principal = found.principal
+                    if let uid = found.peer?.uid { logger[metadataKey: "peer.uid"] = "\(uid)" }
                     if let serverName, connection.provider != nil {
                         return Self.intercept(
                             channel: channel, connection: connection, serverName: serverName, runtime: runtime,

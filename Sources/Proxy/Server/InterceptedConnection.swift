@@ -1,3 +1,4 @@
+import Foundation
 import Identity
 import Interception
 import NIOCore
@@ -18,6 +19,8 @@ struct InterceptedConnection: Sendable {
     var alpn: String?
     /// Who opened the connection (uid, process), when attribution ran.
     var attribution: PeerAttribution?
+    /// The verified identity the uid handed in over the control socket, if any.
+    var principal: Principal?
 
     /// A record of this connection, pre-filled with its metadata.
     func makeRecord(kind: ExchangeRecord.Kind) -> ExchangeRecord {
@@ -29,9 +32,9 @@ struct InterceptedConnection: Sendable {
         record.alpn = alpn
         if let attribution {
             record.uid = attribution.uid
-            record.principal = attribution.uid.map { uid in
-                ProcessSummary.unixPrincipal(uid: uid, userName: attribution.userName)
-            }
+            record.principal = (principal ?? attribution.uid.map { uid in
+                Principal.unix(uid: uid, userName: attribution.userName, host: ProcessInfo.processInfo.hostName)
+            }).map(PrincipalSummary.init)
             record.process = attribution.process.map(ProcessSummary.init)
             record.attributionUnknown = attribution.unknown
         }

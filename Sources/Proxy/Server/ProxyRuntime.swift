@@ -15,6 +15,8 @@ public final class ProxyRuntime: Sendable {
     public let masking: MaskingEngine
     /// Finds the uid and process behind each connection; nil when sock_diag is unavailable.
     public let attributor: PeerAttributor?
+    /// Verified tokens by uid, handed in over the control socket.
+    public let tokens: TokenCache?
     public let logger: Logger
     let upstreamTLS: NIOSSLContext
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamPool?>]
@@ -27,15 +29,17 @@ public final class ProxyRuntime: Sendable {
     ///   - recorder: Where exchange records go.
     ///   - masking: The masking rules.
     ///   - attributor: Peer attribution (sock_diag + /proc), or nil to record no uid.
+    ///   - tokens: Verified identities by uid, or nil when none are configured.
     ///   - eventLoops: The loops connections run on; each gets its own upstream pool.
     ///   - logger: The daemon's logger.
     public init(
         configuration: ChaperoneConfiguration, catalog: ProviderCatalog, leafCache: LeafContextCache,
         upstreamTLS: NIOSSLContext, recorder: ExchangeRecorder, masking: MaskingEngine, attributor: PeerAttributor?,
-        eventLoops: [any EventLoop], logger: Logger
+        tokens: TokenCache?, eventLoops: [any EventLoop], logger: Logger
     ) {
         self.masking = masking
         self.attributor = attributor
+        self.tokens = tokens
         self.configuration = configuration
         self.catalog = catalog
         self.leafCache = leafCache

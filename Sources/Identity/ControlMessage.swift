@@ -1,0 +1,97 @@
+public import Foundation
+
+/// One control socket request: a JSON object on one line.
+///
+/// The request never names a uid: the daemon takes the caller's uid from the socket
+/// (`SO_PEERCRED`), so a user can only set, read or drop their own token.
+public struct ControlRequest: Sendable, Hashable, Codable {
+    /// The operation.
+    public struct Operation: RawRepresentable, Sendable, Hashable, Codable {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// Verify `token` and store it for the caller's uid.
+        public static let tokenSet = Operation(rawValue: "token.set")
+        /// The caller's principal: their token's, or the unix fallback (`verified: false`).
+        public static let whoami = Operation(rawValue: "whoami")
+        /// Forget the caller's token.
+        public static let logout = Operation(rawValue: "logout")
+    }
+
+    public var op: Operation
+    /// The ID token, for ``Operation/tokenSet``.
+    public var token: String?
+
+    public init(op: Operation, token: String? = nil) {
+        self.op = op
+        self.token = token
+    }
+}
+
+/// One control socket response: a JSON object on one line.
+public struct ControlResponse: Sendable, Hashable, Codable {
+    /// A refused request: a ``TokenError/Code`` name and what to do about it.
+    public struct Failure: Sendable, Hashable, Codable {
+        /// `expired`, `badSignature`, `malformed`, … (``TokenError/Code/name``).
+        public var code: String
+        public var message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
+    }
+
+    public var ok: Bool
+    public var principal: Principal?
+    /// Whether ``principal`` comes from a verified token (`false` for the unix fallback).
+    public var verified: Bool?
+    /// When the token expires.
+    public var expiresAt: Date?
+    /// For `logout`: whether a token was dropped.
+    public var removed: Bool?
+    public var error: Failure?
+
+    public init(
+        ok: Bool,
+        principal: Principal? = nil,
+        verified: Bool? = nil,
+        expiresAt: Date? = nil,
+        removed: Bool? = nil,
+        error: Failure? = nil
+    ) {
+        self.ok = ok
+        self.principal = principal
+        self.verified = verified
+        self.expiresAt = expiresAt
+        self.removed = removed
+        self.error = error
+    }
+
+    /// A refusal carrying `error`'s code and message.
+    public init(_ error: TokenError) {
+        self.init(ok: false, error: Failure(code: error.code.name, message: error.message))
+    }
+
+    /// The refusal as a `TokenError`, for callers that throw; `nil` when ``ok``.
+    public var tokenError: TokenError? {
+        guard !self.ok, let error = self.error else { return nil }
+        return TokenError(code: TokenError.Code(name: error.code) ?? .malformed, message: error.message)
+    }
+}
+
+/// The JSON coding of control socket messages: one line each, dates in ISO 8601.
+enum ControlCoding {
+    static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(value)
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(type, from: data)
+    }
+}

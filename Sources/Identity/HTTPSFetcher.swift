@@ -1,0 +1,197 @@
+public import Foundation
+public import NIOCore
+import NIOHTTP1
+public import NIOPosix
+import NIOSSL
+
+/// A minimal HTTPS GET client for OIDC discovery documents and JWKS.
+///
+/// Built on SwiftNIO (NIOHTTP1 + NIOSSL) rather than FoundationNetworking's `URLSession`:
+/// the daemon already links NIO, `URLSession` on Linux drags in libcurl and cannot be given a
+/// CA bundle per session, and a test issuer needs exactly that. Only `https` is spoken, one
+/// request per connection, no redirects (an issuer's documents are served directly), with a
+/// bound on the whole exchange and on the body.
+public struct HTTPSFetcher: Sendable {
+    /// Which certificates an issuer's TLS server certificate must chain to.
+    public enum Trust: Sendable {
+        /// The system trust store (`/etc/ssl/certs`).
+        case system
+        /// A PEM bundle, e.g. a corporate CA or a test CA.
+        case caBundle(path: String)
+    }
+
+    private let context: NIOSSLContext
+    private let group: any EventLoopGroup
+    /// The bound on connect + TLS + request + response.
+    public var timeout: TimeAmount
+    /// The largest body accepted; discovery documents and JWKS are a few KiB.
+    public var maximumBodySize: Int
+
+    /// Makes a fetcher. Building the TLS context reads the trust store, which blocks: make one
+    /// at start-up, not per request.
+    /// - Parameters:
+    ///   - trust: The roots to verify servers against.
+    ///   - group: The event loops to run connections on.
+    ///   - timeout: The bound on one whole request.
+    ///   - maximumBodySize: The largest body accepted, in bytes.
+    /// - Throws: `TokenError.Code.discoveryFailed` when the trust roots cannot be loaded.
+    public init(
+        trust: Trust = .system,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        timeout: TimeAmount = .seconds(10),
+        maximumBodySize: Int = 1 << 20
+    ) throws(TokenError) {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        switch trust {
+        case .system:
+            configuration.trustRoots = .default
+        case .caBundle(let path):
+            configuration.trustRoots = .file(path)
+        }
+        do {
+            self.context = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw TokenError(
+                code: .discoveryFailed,
+                message: "cannot load the TLS trust roots (\(trust)): \(error); check the CA bundle path and that it holds PEM certificates"
+            )
+        }
+        self.group = group
+        self.timeout = timeout
+        self.maximumBodySize = maximumBodySize
+    }
+
+    /// GETs `url` and returns the body of a 200 response.
+    /// - Throws: `TokenError.Code.discoveryFailed` for a non-https URL, a connection, TLS or
+    ///   timeout failure, a status other than 200, or a body over ``maximumBodySize``.
+    public func get(_ url: URL) async throws(TokenError) -> Data {
+        guard url.scheme?.lowercased() == "https", let host = url.host, !host.isEmpty else {
+            throw TokenError(code: .discoveryFailed, message: "\(url) is not an https URL; issuers and JWKS must be served over https")
+        }
+        let port = url.port ?? 443
+        var path = url.path.isEmpty ? "/" : url.path
+        if let query = url.query { path += "?" + query }
+        let bareHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let isIPAddress = (try? SocketAddress(ipAddress: bareHost, port: 0)) != nil
+        let hostHeader = url.port.map { "\(host):\($0)" } ?? host
+        let context = self.context
+        let limit = self.maximumBodySize
+        // The collector is in the pipeline from the start, so a TLS failure or an early close
+        // reaches it; a failed connect fails the promise here.
+        let promise = self.group.any().makePromise(of: (HTTPResponseStatus, ByteBuffer).self)
+        let timeout = self.timeout
+        do {
+            let channel: any Channel
+            do {
+                channel = try await ClientBootstrap(group: self.group)
+                    .connectTimeout(timeout)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            // An IP literal is not sent as SNI; NIOSSL then checks the
+                            // certificate's IP SANs against the connected address.
+                            let tls = try NIOSSLClientHandler(context: context, serverHostname: isIPAddress ? nil : bareHost)
+                            try channel.pipeline.syncOperations.addHandler(tls)
+                            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                            try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise, limit: limit))
+                        }
+                    }
+                    .connect(host: bareHost, port: port)
+                    .get()
+            } catch {
+                promise.fail(error)
+                throw error
+            }
+            let timeoutTask = channel.eventLoop.scheduleTask(in: timeout) {
+                channel.pipeline.fireErrorCaught(
+                    FetchFailure(reason: "no complete response within \(timeout.nanoseconds / 1_000_000_000) s")
+                )
+            }
+            defer {
+                timeoutTask.cancel()
+                channel.close(promise: nil)
+            }
+            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+            head.headers.add(name: "Host", value: hostHeader)
+            head.headers.add(name: "Accept", value: "application/json")
+            head.headers.add(name: "User-Agent", value: "chaperone")
+            head.headers.add(name: "Connection", value: "close")
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            let (status, body) = try await promise.futureResult.get()
+            guard status == .ok else {
+                throw FetchFailure(reason: "HTTP status \(status.code)")
+            }
+            return Data(body.readableBytesView)
+        } catch let failure as FetchFailure {
+            throw TokenError(code: .discoveryFailed, message: "cannot fetch \(url): \(failure.reason); check the issuer URL")
+        } catch {
+            throw TokenError(
+                code: .discoveryFailed,
+                message: "cannot fetch \(url): \(error); check the issuer URL, the network and the CA bundle"
+            )
+        }
+    }
+}
+
+struct FetchFailure: Error {
+    var reason: String
+}
+
+/// Collects one HTTP response, up to a size limit, into a promise.
+private final class ResponseCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    let promise: EventLoopPromise<(HTTPResponseStatus, ByteBuffer)>
+    private let limit: Int
+    private var status: HTTPResponseStatus?
+    private var body = ByteBuffer()
+    private var done = false
+
+    init(promise: EventLoopPromise<(HTTPResponseStatus, ByteBuffer)>, limit: Int) {
+        self.promise = promise
+        self.limit = limit
+    }
+
+    func fail(_ error: any Error) {
+        guard !self.done else { return }
+        self.done = true
+        self.promise.fail(error)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.done else { return }
+        switch self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.status = head.status
+            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > self.limit {
+                self.fail(FetchFailure(reason: "body of \(length) bytes is over the \(self.limit)-byte limit"))
+                context.close(promise: nil)
+            }
+        case .body(var part):
+            guard self.body.readableBytes + part.readableBytes <= self.limit else {
+                self.fail(FetchFailure(reason: "body is over the \(self.limit)-byte limit"))
+                context.close(promise: nil)
+                return
+            }
+            self.body.writeBuffer(&part)
+        case .end:
+            self.done = true
+            self.promise.succeed((self.status ?? .internalServerError, self.body))
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.fail(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.fail(FetchFailure(reason: "the server closed the connection before the response ended"))
+        context.fireChannelInactive()
+    }
+}
+
+@available(*, unavailable)
+extension ResponseCollector: Sendable {}

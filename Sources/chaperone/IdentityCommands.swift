@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Identity
+import Proxy
+
+/// Options shared by the commands that talk to the daemon's control socket.
+struct ControlSocketOption: ParsableArguments {
+    @Option(help: ArgumentHelp("The daemon's control socket (default: the configured one).", valueName: "path"))
+    var socket: String?
+
+    @OptionGroup var config: ConfigOption
+
+    @Flag(help: "Print the daemon's answer as JSON.")
+    var json = false
+
+    func send(_ request: ControlRequest) throws -> ControlResponse {
+        let path = try socket ?? config.load().identity.controlSocket
+        let response: ControlResponse
+        do {
+            response = try ControlClient.send(request, socketPath: path)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(response), as: UTF8.self))
+        }
+        if let failure = response.error {
+            if !json { FileHandle.standardError.write(Data("chaperone: \(failure.message)\n".utf8)) }
+            throw ExitCode(1)
+        }
+        return response
+    }
+}
+
+/// `chaperone token`: hand an identity token to the daemon for the calling user.
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Hand an OIDC token to the daemon for your uid.",
+        subcommands: [Set.self])
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a token and attribute your connections to its identity.",
+            discussion: """
+                The daemon verifies the token against the trusted issuers (signature, iss, aud, exp, \
+                nbf) and keeps it for the uid the kernel reports for this process (SO_PEERCRED), \
+                never for a uid the request names. Your exchanges are then recorded under its \
+                subject, e-mail and groups until it expires.
+                """)
+
+        @Option(help: ArgumentHelp("Read the token from this file (default: standard input).", valueName: "file"))
+        var file: String?
+
+        @OptionGroup var control: ControlSocketOption
+
+        func run() throws {
+            let data = try file.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+                ?? FileHandle.standardInput.readDataToEndOfFile()
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw ValidationError("no token given; pipe one in or pass --file") }
+            let response = try control.send(ControlRequest(op: .tokenSet, token: token))
+            if !control.json, let principal = response.principal {
+                print("your connections are now attributed to \(principal.subject) (\(principal.source.rawValue))")
+            }
+        }
+    }
+}
+
+/// `chaperone whoami`: who the daemon attributes your connections to.
+struct WhoamiCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whoami", abstract: "Show who the daemon attributes your connections to.")
+
+    @OptionGroup var control: ControlSocketOption
+
+    func run() throws {
+        let response = try control.send(ControlRequest(op: .whoami))
+        guard !control.json, let principal = response.principal else { return }
+        print(principal.subject)
+        if let email = principal.email { print("email:    \(email)") }
+        if !principal.groups.isEmpty { print("groups:   \(principal.groups.joined(separator: ", "))") }
+        print("source:   \(principal.source.rawValue)\(response.verified == true ? " (verified)" : " (not verified)")")
+        if let expiry = response.expiresAt { print("expires:  \(expiry)") }
+    }
+}
+
+/// `chaperone logout`: forget the token of the calling user.
+struct LogoutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logout", abstract: "Forget your token; your connections are attributed to your unix user again.")
+
+    @OptionGroup var control: ControlSocketOption
+
+    func run() throws {
+        let response = try control.send(ControlRequest(op: .logout))
+        if !control.json { print(response.removed == true ? "token removed" : "no token was set") }
+    }
+}
