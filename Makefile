@@ -16,13 +16,15 @@ SWIFT_JOBS ?= $(shell nproc)
 # Debian packages: netfilter tools and headers, the namespace tooling, the real clients
 # (curl, openssl s_client, node) and setpriv to run the daemon as its own user.
 # dnsmasq-base and dnsutils (dig) are the real DNS server and client of the snooping tests;
-# conntrack ends forwarded flows on install.
+# conntrack ends forwarded flows on install; debootstrap builds the throw-away Debian root the
+# install script is tested in; systemd provides systemd-analyze for the unit file.
 APT_PACKAGES := iptables ipset iproute2 libmnl-dev libnetfilter-queue-dev openssl curl \
-                ca-certificates nodejs util-linux procps dnsmasq-base dnsutils conntrack pkg-config
+                ca-certificates nodejs util-linux procps dnsmasq-base dnsutils conntrack pkg-config \
+                python3 debootstrap systemd
 # PyPI packages: the provider SDKs, the stand-in upstream and pytest, pinned in the requirements file.
 PIP_REQUIREMENTS := Tests/EndToEnd/requirements.txt
 
-.PHONY: all build deps apt-deps pip-deps test unit-test netfilter-test e2e-test demo clean
+.PHONY: all build deps apt-deps pip-deps test unit-test netfilter-test e2e-test deploy-test demo clean
 
 all: build
 
@@ -51,7 +53,10 @@ netfilter-test: build
 e2e-test: build
 	CHAPERONE_BIN=$(abspath $(CHAPERONE)) $(PYTHON) -m pytest -q -c Tests/EndToEnd/pytest.ini Tests/EndToEnd
 
-test: deps build unit-test netfilter-test e2e-test
+deploy-test: build
+	CHAPERONE_BIN=$(abspath $(CHAPERONE)) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/Deploy
+
+test: deps build unit-test netfilter-test e2e-test deploy-test
 
 demo: deps build
 	CHAPERONE_BIN=$(abspath $(CHAPERONE)) $(PYTHON) scripts/demo.py
