@@ -63,9 +63,12 @@ public struct HTTPSFetcher: Sendable {
     }
 
     /// GETs `url` and returns the body of a 200 response.
+    /// - Parameters:
+    ///   - url: An https URL.
+    ///   - headers: Extra request headers (an `Authorization` for a CI token endpoint).
     /// - Throws: `TokenError.Code.discoveryFailed` for a non-https URL, a connection, TLS or
     ///   timeout failure, a status other than 200, or a body over ``maximumBodySize``.
-    public func get(_ url: URL) async throws(TokenError) -> Data {
+    public func get(_ url: URL, headers: [(name: String, value: String)] = []) async throws(TokenError) -> Data {
         guard url.scheme?.lowercased() == "https", let host = url.host, !host.isEmpty else {
             throw TokenError(code: .discoveryFailed, message: "\(url) is not an https URL; issuers and JWKS must be served over https")
         }
@@ -116,6 +119,7 @@ public struct HTTPSFetcher: Sendable {
             head.headers.add(name: "Accept", value: "application/json")
             head.headers.add(name: "User-Agent", value: "chaperone")
             head.headers.add(name: "Connection", value: "close")
+            for header in headers { head.headers.add(name: header.name, value: header.value) }
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
             let (status, body) = try await promise.futureResult.get()

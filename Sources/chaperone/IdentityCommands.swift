@@ -42,7 +42,7 @@ struct TokenCommand: ParsableCommand {
         abstract: "Hand an OIDC token to the daemon for your uid.",
         subcommands: [Set.self])
 
-    struct Set: ParsableCommand {
+    struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify a token and attribute your connections to its identity.",
             discussion: """
@@ -50,22 +50,52 @@ struct TokenCommand: ParsableCommand {
                 nbf) and keeps it for the uid the kernel reports for this process (SO_PEERCRED), \
                 never for a uid the request names. Your exchanges are then recorded under its \
                 subject, e-mail and groups until it expires.
+
+                In CI, the job's own identity: --github-actions fetches the job's OIDC token (the \
+                workflow needs `permissions: id-token: write`); --gitlab-ci reads the token the job \
+                declares under `id_tokens:` (default variable CHAPERONE_ID_TOKEN).
                 """)
 
         @Option(help: ArgumentHelp("Read the token from this file (default: standard input).", valueName: "file"))
         var file: String?
 
+        @Flag(help: "Fetch this GitHub Actions job's OIDC token.")
+        var githubActions = false
+
+        @Option(help: "The audience to ask GitHub for (the issuer's configured audience).")
+        var audience = "chaperone"
+
+        @Flag(help: "Use this GitLab CI job's id_tokens token.")
+        var gitlabCI = false
+
+        @Option(help: ArgumentHelp("The id_tokens variable of --gitlab-ci.", valueName: "name"))
+        var tokenVariable = "CHAPERONE_ID_TOKEN"
+
         @OptionGroup var control: ControlSocketOption
 
-        func run() throws {
-            let data = try file.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
-                ?? FileHandle.standardInput.readDataToEndOfFile()
-            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        func run() async throws {
+            let token = try await readToken()
             guard !token.isEmpty else { throw ValidationError("no token given; pipe one in or pass --file") }
             let response = try control.send(ControlRequest(op: .tokenSet, token: token))
             if !control.json, let principal = response.principal {
                 print("your connections are now attributed to \(principal.subject) (\(principal.source.rawValue))")
             }
+        }
+
+        private func readToken() async throws -> String {
+            do {
+                if githubActions {
+                    return try await CIIdentityToken.gitHubActions(audience: audience, fetcher: HTTPSFetcher())
+                }
+                if gitlabCI {
+                    return try CIIdentityToken.gitLabCI(variable: tokenVariable)
+                }
+            } catch {
+                throw ValidationError(error.message)
+            }
+            let data = try file.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+                ?? FileHandle.standardInput.readDataToEndOfFile()
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }
 }

@@ -13,6 +13,9 @@ final class TestIssuer: Sendable {
     private struct State {
         var keys: [[String: String]] = []
         var discoveryFetches = 0
+        /// Extra routes: path → (the Authorization header required, the JSON answered).
+        var routes: [String: (authorization: String, body: Data)] = [:]
+        var lastQuery: String?
         var jwksFetches = 0
     }
 
@@ -55,12 +58,19 @@ final class TestIssuer: Sendable {
         self.url = url
     }
 
+    /// Serves `body` at `path` (query ignored) to requests carrying `authorization`; others get 401.
+    func setRoute(_ path: String, authorization: String, body: Data) {
+        self.state.withLock { $0.routes[self.url.path + path] = (authorization, body) }
+    }
+
     func setKeys(_ signers: [TestSigner]) {
         self.state.withLock { $0.keys = signers.map(\.jwk) }
     }
 
     var jwksFetches: Int { self.state.withLock { $0.jwksFetches } }
     var discoveryFetches: Int { self.state.withLock { $0.discoveryFetches } }
+    /// The query string of the last request to an extra route.
+    var lastQuery: String? { self.state.withLock { $0.lastQuery } }
 
     func stop() async {
         try? await self.channel.close()
@@ -90,8 +100,13 @@ final class TestIssuer: Sendable {
     }
 
     /// Answers one request of ``IssuerHandler``.
-    fileprivate func respond(to path: String) -> (HTTPResponseStatus, Data) {
+    fileprivate func respond(to path: String, authorization: String? = nil) -> (HTTPResponseStatus, Data) {
         let prefix = self.url.path
+        let bare = String(path.split(separator: "?", maxSplits: 1).first ?? "")
+        if let route = self.state.withLock({ $0.routes[bare] }) {
+            self.state.withLock { $0.lastQuery = path.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) }
+            return route.authorization == authorization ? (.ok, route.body) : (.unauthorized, Data("{}".utf8))
+        }
         if path == prefix + "/.well-known/openid-configuration" {
             self.state.withLock { $0.discoveryFetches += 1 }
             let document = ["issuer": self.identifier, "jwks_uri": self.identifier + "/jwks"]
@@ -118,6 +133,7 @@ private final class IssuerHandler: ChannelInboundHandler {
 
     private let box: StateBox
     private var path = "/"
+    private var authorization: String?
 
     init(box: StateBox) {
         self.box = box
@@ -127,10 +143,11 @@ private final class IssuerHandler: ChannelInboundHandler {
         switch self.unwrapInboundIn(data) {
         case .head(let head):
             self.path = head.uri
+            self.authorization = head.headers.first(name: "Authorization")
         case .body:
             break
         case .end:
-            let (status, body) = self.box.issuer.withLock { $0 }?.respond(to: self.path) ?? (.serviceUnavailable, Data())
+            let (status, body) = self.box.issuer.withLock { $0 }?.respond(to: self.path, authorization: self.authorization) ?? (.serviceUnavailable, Data())
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/json")
             headers.add(name: "Content-Length", value: String(body.count))
