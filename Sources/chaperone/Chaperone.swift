@@ -12,10 +12,13 @@ struct Chaperone: AsyncParsableCommand {
             organisation's CA, relays each request to the real provider and records every exchange. \
             Clients are not reconfigured: they only have to trust the org CA.
 
-            A first run on a fresh machine:
+            Install on a host with deploy/install.sh (user, CA, trust stores, systemd unit, \
+            rules). By hand:
               chaperone ca init --dir /var/lib/chaperone/ca --owner chaperone
-              chaperone run --config /etc/chaperone/chaperone.yaml &
               chaperone rules install --config /etc/chaperone/chaperone.yaml
+              chaperone run --config /etc/chaperone/chaperone.yaml     (as user chaperone)
+              chaperone rules status
+            Records: STATE/exchanges.jsonl, one JSON object per exchange.
             """,
         subcommands: [
             CACommand.self, RunCommand.self, RulesCommand.self, MaskCommand.self, TokenCommand.self, WhoamiCommand.self,

@@ -10,10 +10,14 @@ struct RulesCommand: ParsableCommand {
         commandName: "rules",
         abstract: "Install, remove or inspect the netfilter redirect.",
         discussion: """
-            install resolves every exact provider host (Rules/providers.yaml plus intercept_hosts) and \
-            redirects TCP/443 to those addresses, IPv4 and IPv6, to the daemon's port, except for the \
-            daemon's own user. It is idempotent. uninstall removes exactly what install added. While the \
-            rules are installed and the daemon is down, connections to providers are refused (fail closed).
+            install resolves every exact provider host (Rules/providers.yaml plus intercept_hosts) \
+            into the ipsets chaperone-llm4/6, redirects TCP/443 to those addresses to the daemon's \
+            port (locally and from container bridges), refuses UDP/443 to them (no QUIC), and \
+            queues DNS answers to the daemon, which adds provider addresses as they are resolved. \
+            IPv4 and IPv6; the daemon's own user is exempt. It is idempotent and ends connections \
+            to those addresses opened before it. uninstall removes exactly what install added. \
+            While the rules are installed and the daemon is down, connections to providers are \
+            refused (fail closed). docs/netfilter.md explains every rule.
             """,
         subcommands: [Install.self, Uninstall.self, Status.self]
     )
