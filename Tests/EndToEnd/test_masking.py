@@ -111,3 +111,18 @@ def test_clean_traffic_is_unchanged(env: Env):
                  "https://api.openai.com/v1/embeddings")
     assert p.returncode == 0, p.stderr
     assert p.stdout.encode() == base64.b64decode(env.upstream_response(tid)["body_b64"])
+
+
+@daemon_only
+def test_a_key_in_the_query_string_never_reaches_the_record_or_the_log(env: Env):
+    """Gemini-style `?key=`: the provider needs it, the record and the log must not have it."""
+    key = "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"
+    tid, mark = new_id(), env.mark()
+    p = env.curl("-4", "-H", f"x-test-id: {tid}", f"https://api.openai.com/v1/models?alt=json&key={key}")
+    assert p.returncode == 0, p.stderr
+    (req,) = env.upstream_records(tid)
+    assert key in req["path"]  # the provider got the real key
+    (rec,) = [r for r in env.new_records(mark, 1) if r["kind"] == "exchange"]
+    assert rec["path"] == "/v1/models?alt=json&key=[GOOGLE_API_KEY]", rec["path"]
+    no_canary(env.exchanges_path.read_text(), key)
+    no_canary(env.daemon_log.read_text(), key)  # (the stand-in provider's own log has it, rightly)

@@ -132,7 +132,12 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        logger.debug("request", metadata: ["method": "\(head.method.rawValue)", "path": "\(head.uri)"])
+        logger.debug(
+            "request",
+            metadata: [
+                "method": "\(head.method.rawValue)",
+                "path": "\(runtime.masking.forRecord(head.uri, session: maskingSession))",
+            ])
         var progress = ExchangeProgress(head: head, start: .now())
         let isUpgrade = !isHTTP2 && head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
         progress.isUpgrade = isUpgrade
@@ -258,9 +263,11 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.error = error ?? exchange.error
         var record = connection.makeRecord(kind: exchange.upgraded ? .websocket : .exchange)
         exchange.fill(&record)
+        // A query string can carry a key (Gemini's `?key=`) or an address: never write it raw.
+        record.path = runtime.masking.forRecord(exchange.head.uri, session: maskingSession)
         runtime.recorder.record(record)
         var metadata: Logger.Metadata = [
-            "method": "\(exchange.head.method.rawValue)", "path": "\(exchange.head.uri)",
+            "method": "\(exchange.head.method.rawValue)", "path": "\(record.path ?? "")",
             "status": "\(exchange.status.map(String.init) ?? "-")",
         ]
         if let error = record.error { metadata["error"] = "\(error)" }
@@ -416,6 +423,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var record = connection.makeRecord(kind: .websocket)
             exchange.responseEnded = true
             exchange.fill(&record)
+            record.path = runtime.masking.forRecord(exchange.head.uri, session: maskingSession)
             let start = exchange.start
             context.channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
                 record.requestBytes += clientGlue.bytesRead

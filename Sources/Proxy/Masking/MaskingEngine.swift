@@ -9,6 +9,8 @@ import Yams
 public struct MaskingEngine: Sendable {
     let request: Masker
     let response: Masker
+    /// For what is written to records and logs (the request path and query, which can carry a key).
+    let record: Masker
     let organisationKey: [UInt8]
 
     /// Compiles `ruleSet` for both directions.
@@ -18,6 +20,7 @@ public struct MaskingEngine: Sendable {
         do {
             request = try Masker(rules: ruleSet, direction: .request)
             response = try Masker(rules: ruleSet, direction: .response)
+            record = try Masker(rules: ruleSet, direction: .record)
         } catch {
             throw ConfigurationError(.invalidValue, "masking.yaml: \(error)")
         }
@@ -67,6 +70,11 @@ public struct MaskingEngine: Sendable {
             throw ConfigurationError(.unreadable, "cannot create \(path); check that the state directory is writable")
         }
         return key
+    }
+
+    /// `text` as it may be written to a record or a log line: masked with the record rules.
+    func forRecord(_ text: String, session: MaskingSession) -> String {
+        record.mask(text, session: session).text
     }
 
     /// A session for one client connection: pseudonyms stay consistent across its exchanges.
