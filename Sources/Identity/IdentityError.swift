@@ -2,7 +2,7 @@
 ///
 /// Carries a ``code`` to match on, and a message that says what failed and what to do next.
 /// Equal and hashable by ``code`` only, so tests can compare against `IdentityError(code:)`.
-public struct IdentityError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct IdentityError: CodedError {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Backing: Hashable, Sendable {
@@ -43,17 +43,5 @@ public struct IdentityError: Error, Hashable, CustomStringConvertible, Sendable 
         self.message = message
         self.file = file
         self.line = line
-    }
-
-    public var description: String {
-        "IdentityError.\(self.code): \(self.message) (\(self.file):\(self.line))"
-    }
-
-    public static func == (lhs: IdentityError, rhs: IdentityError) -> Bool {
-        lhs.code == rhs.code
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(self.code)
     }
 }

@@ -3,7 +3,7 @@
 /// Carries a ``code`` to match on, and a message that says what failed and what to do next
 /// (`token expired at 2025-01-01T10:00:00Z; run `chaperone login` again`). Equal and hashable
 /// by ``code`` only, so tests can compare against `TokenError(code:)`.
-public struct TokenError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct TokenError: CodedError {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Backing: String, Hashable, Sendable {
@@ -75,17 +75,5 @@ public struct TokenError: Error, Hashable, CustomStringConvertible, Sendable {
         self.message = message
         self.file = file
         self.line = line
-    }
-
-    public var description: String {
-        "TokenError.\(self.code): \(self.message) (\(self.file):\(self.line))"
-    }
-
-    public static func == (lhs: TokenError, rhs: TokenError) -> Bool {
-        lhs.code == rhs.code
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(self.code)
     }
 }
