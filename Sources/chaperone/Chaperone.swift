@@ -22,7 +22,7 @@ struct Chaperone: AsyncParsableCommand {
             """,
         subcommands: [
             CACommand.self, RunCommand.self, RulesCommand.self, MaskCommand.self, TokenCommand.self, WhoamiCommand.self,
-            LogoutCommand.self,
+            LogoutCommand.self, DoctorCommand.self,
         ]
     )
 }

@@ -19,7 +19,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 import netns
 import sse
-from conftest import (CLIENTS, DAEMON_USER, DIRECT, NODE, PY, Env, LISTEN_PORT, PeerCert,
+from conftest import (CHAPERONE_BIN, CLIENTS, DAEMON_USER, DIRECT, NODE, PY, Env, LISTEN_PORT, PeerCert,
                       _json_out as _json_from, check_exchange, dsts_for, new_id)
 from upstream import DEFAULT_DELTAS, DEFAULT_TEXT
 
@@ -464,3 +464,19 @@ def test_exchange_is_attributed_to_the_calling_uid(env: Env, user: str, uid: int
     assert rec["process"]["executable"] == "/usr/bin/curl", rec
     assert isinstance(rec["process"]["pid"], int) and rec["process"]["cgroup"], rec
     assert "command" not in json.dumps(rec["process"]), "the command line must not be recorded"
+
+
+# ---------------------------------------------------------------- doctor
+
+
+@daemon_only
+def test_doctor_proves_interception_and_names_what_to_fix(env: Env):
+    """Rules, daemon, a real request answered by an org-CA leaf and recorded: ok. The namespace's
+    runtimes do not trust the org CA system-wide, and doctor says so with the fix."""
+    p = env.run([CHAPERONE_BIN, "doctor", "--json", "--config", env.config_path], ca_env=False, timeout=60)
+    checks = {c["name"]: c for c in json.loads(p.stdout)}
+    for name in ("rules", "daemon", "org-ca", "self-test", "recorded"):
+        assert checks[name]["ok"], checks[name]
+    assert not checks["trust-system"]["ok"] and "update-ca-certificates" in checks["trust-system"]["fix"]
+    assert not checks["trust-node"]["ok"] and checks["trust-node"]["fix"]
+    assert p.returncode == 1  # something failed, and the exit status says so
