@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import hashlib
 import json
 import os
 import platform
@@ -316,8 +317,9 @@ class Bench:
         argv: list[Any] = ["h2load", *extra, "-c", clients, "-m", streams, "-t", 1, "-d", self.body_file,
                            "-H", "content-type: application/json", "-H", "authorization: Bearer sk-bench-not-a-key"]
         if seconds is not None:
-            argv += ["-D", f"{int(seconds * 1000)}ms", f"--warm-up-time={int(warmup * 1000)}ms"]
-            budget = seconds + warmup + 20
+            # -N: a connection silent for 10 s is dropped (counted as failed) instead of hanging h2load.
+            argv += ["-D", f"{int(seconds * 1000)}ms", f"--warm-up-time={int(warmup * 1000)}ms", "-N", "10s"]
+            budget = seconds + warmup + 30
         else:
             argv += ["-n", n]
             budget = 60
@@ -329,7 +331,12 @@ class Bench:
         pid = self.pid(target)
         c0 = cpu_seconds(pid) if pid else None
         i0 = self.intercepted(target)
-        p = self.ns_run(argv, timeout=budget)
+        try:
+            p = self.ns_run(argv, timeout=budget)
+        except subprocess.TimeoutExpired:
+            self.left()
+            return {"clients": clients, "streams_per_client": streams, "rc": None,
+                    "error": f"h2load did not finish within {budget:g}s (killed): requests stalled"}
         c1 = cpu_seconds(pid) if pid else None
         i1 = self.intercepted(target) if i0 is not None else None
         out: dict[str, Any] = {"clients": clients, "streams_per_client": streams, "rc": p.returncode}
@@ -724,7 +731,8 @@ def write_report(R: dict[str, Any], out: Path, png_name: str, json_name: str) ->
     L.append(f"| memory | {m['mem_total_kib'] // 1024:,} MiB |")
     L.append(f"| kernel | {m['kernel']} |")
     L.append(f"| date | {m['date_utc']} |")
-    L.append(f"| chaperone | `{b['path']}` — **{b['kind']} build**, {b['size_bytes']:,} bytes, built {b['mtime_utc']} |")
+    L.append(f"| chaperone | `{b['path']}` — **{b['kind']} build**, {b['size_bytes']:,} bytes, built {b['mtime_utc']}, "
+             f"sha256 `{b.get('sha256', '?')[:16]}…` (run from a private copy) |")
     for k, v in R["tools"].items():
         L.append(f"| {k} | {v} |")
     L.append(f"| upstream | {R['upstream_desc']} |")
@@ -926,7 +934,6 @@ def main() -> int:
         log(f"!!! WARNING: benchmarking a {binfo['kind'].upper()} build: {a.binary}")
         log("!!! numbers are NOT representative of a release build")
         log("!" * 78)
-    conftest.CHAPERONE_BIN = a.binary
 
     def _term(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -941,6 +948,21 @@ def main() -> int:
     base = Path(tempfile.mkdtemp(prefix="chp-bench-"))
     os.chmod(base, 0o755)
     t_start = time.monotonic()
+    # Run a private copy: another build may rewrite the binary in place during the run.
+    snap = base / "bin" / "chaperone"
+    snap.parent.mkdir()
+    os.chmod(snap.parent, 0o755)
+    for _ in range(60):
+        st0 = a.binary.stat()
+        time.sleep(1.0)
+        st1 = a.binary.stat()
+        if (st0.st_mtime_ns, st0.st_size) == (st1.st_mtime_ns, st1.st_size):
+            break
+    shutil.copy2(a.binary, snap)
+    os.chmod(snap, 0o755)
+    binfo = binary_info(a.binary)
+    binfo["sha256"] = hashlib.sha256(snap.read_bytes()).hexdigest()
+    conftest.CHAPERONE_BIN = snap
     BenchEnv.upstream_kind = a.upstream
     env = BenchEnv(name="bench", dir=base / "env", pki=pki_module.make_pki(base / "pki"),
                    opts=conftest.Options(idle_ms=120000), daemon_user=conftest.DAEMON_USER, direct=False)

@@ -45,7 +45,7 @@ logger.logLevel = .info
 do {
     let writer = try IPSetNetlinkWriter()
     if let count = measure {
-        guard let text = patterns.first, let address = parseAddress(text) else {
+        guard let text = patterns.first, let address = IPAddress(text: text) else {
             FileHandle.standardError.write(Data("--measure-ipset needs an address\n".utf8))
             exit(2)
         }
@@ -87,18 +87,6 @@ do {
     exit(1)
 }
 
-func parseAddress(_ text: String) -> IPAddress? {
-    var v4 = in_addr()
-    if inet_pton(AF_INET, text, &v4) == 1 {
-        return withUnsafeBytes(of: &v4) { IPAddress(bytes: Array($0)) }
-    }
-    var v6 = in6_addr()
-    if inet_pton(AF_INET6, text, &v6) == 1 {
-        return withUnsafeBytes(of: &v6) { IPAddress(bytes: Array($0)) }
-    }
-    return nil
-}
-
 /// `rules install|uninstall|status`: drives RuleInstaller the way `chaperone rules` does.
 func rulesCommand(_ arguments: [String]) -> Int32 {
     var logger = Logger(label: "rules")
@@ -123,6 +111,9 @@ func rulesCommand(_ arguments: [String]) -> Int32 {
             let sets = try installer.install(
                 hosts: hosts, daemonPort: port, exemptUser: user, queueNumber: queue, terminateEstablished: terminate)
             for set in sets { print("\(set.family.rawValue): \(set.addresses.joined(separator: ","))") }
+        case "refresh":
+            let entries = try AddressRefresher(writer: IPSetNetlinkWriter()).refresh(hosts: Array(rest))
+            for entry in entries { print(entry.restoreLine) }
         case "uninstall":
             try installer.uninstall()
         case "status":

@@ -73,6 +73,8 @@ public struct ChaperoneConfiguration: Sendable, Equatable {
         public var queueBypass = true
         /// The least time an address learnt from DNS stays in the set, whatever its TTL.
         public var minimumTTL: UInt32 = 60
+        /// How often the daemon re-resolves the provider names itself.
+        public var refreshMinutes = 10
     }
 
     public var dns = DNS()

@@ -56,7 +56,8 @@ public enum ConfigurationLoader {
             if let size = try leaf.int("cache_size", in: 1...1_000_000) { configuration.leafCacheSize = size }
         }
         if var dns = try reader.mapping("dns") {
-            try dns.allowOnly(["snooping", "queue", "queue_bypass", "minimum_ttl_s"])
+            try dns.allowOnly(["snooping", "queue", "queue_bypass", "minimum_ttl_s", "refresh_minutes"])
+            if let minutes = try dns.int("refresh_minutes", in: 1...1_440) { configuration.dns.refreshMinutes = minutes }
             if let snooping = try dns.bool("snooping") { configuration.dns.snooping = snooping }
             if let queue = try dns.int("queue", in: 0...65_535) { configuration.dns.queue = UInt16(queue) }
             if let bypass = try dns.bool("queue_bypass") { configuration.dns.queueBypass = bypass }

@@ -1,4 +1,5 @@
 """End-to-end tests of the netfilter layer, each in its own network namespace (see README)."""
+import os
 import json
 import re
 import textwrap
@@ -253,3 +254,19 @@ def test_forwarded_quic_from_a_container_is_refused(netns_routed):
     assert container.python(probe).stdout.strip() == "refused"
     host.tool("rules", "uninstall")
     assert container.python(probe).stdout.strip() == "pong"
+
+
+def test_refresh_follows_a_provider_that_moved(netns):
+    """After install, the provider name resolves to a new address: a refresh adds it to the set
+    (the daemon does this every dns.refresh_minutes), with the refresh timeout."""
+    netns.write_etc("hosts", HOSTS)
+    netns.tool("rules", "install", PORT, "nobody", "api.openai.com")
+    assert "198.18.0.77" not in set_members(netns, "chaperone-llm4")
+    # Edit the bind-mounted hosts file in place: the provider moved.
+    with open(os.path.join(netns.etc, "hosts"), "a") as handle:
+        handle.write("198.18.0.77 api.openai.com\n")
+    out = netns.tool("rules", "refresh", "api.openai.com").stdout
+    assert "add chaperone-llm4 198.18.0.77 timeout 86400" in out
+    members = set_members(netns, "chaperone-llm4")
+    assert "198.18.0.77" in members and 0 < members["198.18.0.77"] <= 86400
+    netns.tool("rules", "uninstall")
