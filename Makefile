@@ -3,6 +3,7 @@
 #   make demo   installs what it needs, builds, and shows a real SDK's streamed completion being
 #               intercepted inside a network namespace, with the record it produced
 #   make test   installs what it needs and runs every test (unit + end-to-end in namespaces)
+#   make bench  the interception benchmark on a release build; rewrites docs/benchmarks.md
 #
 # Everything the tests use is installed here: CI starts from a clean clone on a fresh machine.
 
@@ -20,11 +21,15 @@ SWIFT_JOBS ?= $(shell nproc)
 # install script is tested in; systemd provides systemd-analyze for the unit file.
 APT_PACKAGES := iptables ipset iproute2 libmnl-dev libnetfilter-queue-dev openssl curl \
                 ca-certificates nodejs util-linux procps dnsmasq-base dnsutils conntrack pkg-config \
-                python3 debootstrap systemd
-# PyPI packages: the provider SDKs, the stand-in upstream and pytest, pinned in the requirements file.
+                python3 debootstrap systemd nghttp2-client nginx-light
+# PyPI packages: the provider SDKs, the stand-in upstream, pytest and matplotlib (the benchmark
+# plot), pinned in the requirements file. mitmproxy, the peer the benchmark compares with, lives
+# in its own venv: its newest release for Debian's Python 3.11 is 11.0.2.
 PIP_REQUIREMENTS := Tests/EndToEnd/requirements.txt
+MITM_VENV        ?= /tmp/chp-mitm-venv
 
-.PHONY: all build deps apt-deps pip-deps test unit-test netfilter-test e2e-test deploy-test demo clean
+.PHONY: all build deps apt-deps pip-deps mitm-venv test unit-test netfilter-test e2e-test deploy-test \
+        bench-smoke bench demo clean
 
 all: build
 
@@ -53,10 +58,23 @@ netfilter-test: build
 e2e-test: build
 	CHAPERONE_BIN=$(abspath $(CHAPERONE)) $(PYTHON) -m pytest -q -c Tests/EndToEnd/pytest.ini Tests/EndToEnd
 
+mitm-venv:
+	@[ -x $(MITM_VENV)/bin/mitmdump ] || { $(PYTHON) -m venv $(MITM_VENV) && \
+	  $(MITM_VENV)/bin/pip install -q --disable-pip-version-check mitmproxy==11.0.2; }
+
+# A few seconds of the interception benchmark: checks the harness runs and writes its report.
+bench-smoke: build mitm-venv
+	CHAPERONE_BIN=$(abspath $(CHAPERONE)) CHP_BENCH_MITM_VENV=$(MITM_VENV) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/Benchmarks
+
+# The interception benchmark on a release build (< 15 min on 2 cores); rewrites docs/benchmarks.*.
+bench: deps mitm-venv
+	$(SWIFT) build -c release -j $(SWIFT_JOBS) --build-path $(BUILD_DIR)
+	CHP_BENCH_MITM_VENV=$(MITM_VENV) $(PYTHON) Benchmarks/interception/run.py --binary $(abspath $(BUILD_DIR))/release/chaperone
+
 deploy-test: build
 	CHAPERONE_BIN=$(abspath $(CHAPERONE)) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/Deploy
 
-test: deps build unit-test netfilter-test e2e-test deploy-test
+test: deps build unit-test netfilter-test e2e-test deploy-test bench-smoke
 
 demo: deps build
 	CHAPERONE_BIN=$(abspath $(CHAPERONE)) $(PYTHON) scripts/demo.py
