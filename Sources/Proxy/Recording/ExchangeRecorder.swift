@@ -9,6 +9,16 @@ public final class ExchangeRecorder: Sendable {
     private let queue = DispatchQueue(label: "chaperone.exchange-recorder")
     private let fileDescriptor: Int32
     private let logger: Logger
+    /// Used only on `queue`.
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 
     /// Opens (creating 0640) the file at `path` for appending.
     ///
@@ -30,20 +40,18 @@ public final class ExchangeRecorder: Sendable {
         close(fileDescriptor)
     }
 
-    /// Queues `record` for appending.
+    /// Queues `record` for appending. Encoding happens on the recorder's queue with one encoder,
+    /// so the event loop that calls this only enqueues.
     public func record(_ record: ExchangeRecord) {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var encoded = try? encoder.encode(record) else { return }
-        encoded.append(UInt8(ascii: "\n"))
-        let line = encoded
         let fd = fileDescriptor
         let logger = logger
+        let encoder = self.encoder
         queue.async {
+            guard var line = try? encoder.encode(record) else {
+                logger.error("cannot encode an exchange record")
+                return
+            }
+            line.append(UInt8(ascii: "\n"))
             let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if written != line.count {
                 logger.error("cannot append an exchange record", metadata: ["errno": "\(errno)"])

@@ -1,4 +1,3 @@
-import Foundation
 import Identity
 
 /// The process part of a record: enough for an auditor to tell who ran what, nothing that may
