@@ -21,7 +21,7 @@ SWIFT_JOBS ?= $(shell nproc)
 # install script is tested in; systemd provides systemd-analyze for the unit file.
 APT_PACKAGES := iptables ipset iproute2 libmnl-dev libnetfilter-queue-dev openssl curl \
                 ca-certificates nodejs util-linux procps dnsmasq-base dnsutils conntrack pkg-config \
-                python3 debootstrap systemd nghttp2-client nginx-light
+                python3 debootstrap systemd nghttp2-client nginx-light rsyslog rsyslog-gnutls sqlite3
 # PyPI packages: the provider SDKs, the stand-in upstream, pytest and matplotlib (the benchmark
 # plot), pinned in the requirements file. mitmproxy, the peer the benchmark compares with, lives
 # in its own venv: its newest release for Debian's Python 3.11 is 11.0.2.

@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -79,11 +80,49 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Policy",
+            dependencies: [
+                // Yams' node API gives every value its line and column for diagnostics.
+                .product(name: "Yams", package: "Yams"),
+                // Only for SHA-256 (the policy hash each audit event carries).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Audit",
+            dependencies: [
+                // The store: SQLite in WAL mode (Debian's libsqlite3-dev).
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // SHA-256 for the chain, Ed25519 for the checkpoints.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AuditForwarding",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Proxy",
             dependencies: [
+                "Audit",
+                "AuditForwarding",
                 "Identity",
                 "Interception",
                 "Masking",
+                "Policy",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -102,6 +141,9 @@ let package = Package(
         .executableTarget(
             name: "chaperone",
             dependencies: [
+                "Audit",
+                "AuditForwarding",
+                "Policy",
                 "Proxy",
                 "Identity",
                 "Interception",
@@ -111,6 +153,30 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AuditTests",
+            dependencies: [
+                "Audit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AuditForwardingTests",
+            dependencies: [
+                "AuditForwarding",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -21,10 +21,14 @@ public struct ControlRequest: Sendable, Hashable, Codable {
     public var op: Operation
     /// The ID token, for ``Operation/tokenSet``.
     public var token: String?
+    /// Named string arguments of operations the daemon adds beyond the token ones
+    /// (`approvals.approve` takes `id` and `reason`, for example).
+    public var arguments: [String: String]?
 
-    public init(op: Operation, token: String? = nil) {
+    public init(op: Operation, token: String? = nil, arguments: [String: String]? = nil) {
         self.op = op
         self.token = token
+        self.arguments = arguments
     }
 }
 
@@ -50,6 +54,9 @@ public struct ControlResponse: Sendable, Hashable, Codable {
     public var expiresAt: Date?
     /// For `logout`: whether a token was dropped.
     public var removed: Bool?
+    /// The answer of an operation beyond the token ones, as one JSON document in a string (its
+    /// shape belongs to the operation; the CLI decodes it).
+    public var result: String?
     public var error: Failure?
 
     public init(
@@ -58,6 +65,7 @@ public struct ControlResponse: Sendable, Hashable, Codable {
         verified: Bool? = nil,
         expiresAt: Date? = nil,
         removed: Bool? = nil,
+        result: String? = nil,
         error: Failure? = nil
     ) {
         self.ok = ok
@@ -65,7 +73,13 @@ public struct ControlResponse: Sendable, Hashable, Codable {
         self.verified = verified
         self.expiresAt = expiresAt
         self.removed = removed
+        self.result = result
         self.error = error
+    }
+
+    /// A refusal with a code of the operation's own and a message saying what to do.
+    public static func refusal(code: String, message: String) -> ControlResponse {
+        ControlResponse(ok: false, error: Failure(code: code, message: message))
     }
 
     /// A refusal carrying `error`'s code and message.

@@ -41,7 +41,11 @@ public struct ControlSocketServer: Service {
         }
     }
 
+    /// Answers an operation the daemon adds beyond the token ones (approvals, grants).
+    public typealias OperationHandler = @Sendable (_ request: ControlRequest, _ caller: ControlCaller) async -> ControlResponse
+
     private let configuration: Configuration
+    private let operations: [ControlRequest.Operation: OperationHandler]
     private let cache: TokenCache
     private let logger: Logger
     private let group: any EventLoopGroup
@@ -52,13 +56,17 @@ public struct ControlSocketServer: Service {
     ///   - cache: Where verified tokens are kept, by uid.
     ///   - logger: The caller's logger; tokens are never logged.
     ///   - group: The event loops to serve on.
+    ///   - operations: Handlers of further operations, by name; each gets the caller as the
+    ///     kernel and the token cache know them.
     public init(
         configuration: Configuration = Configuration(),
         cache: TokenCache,
         logger: Logger,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        operations: [ControlRequest.Operation: OperationHandler] = [:]
     ) {
         self.configuration = configuration
+        self.operations = operations
         self.cache = cache
         self.logger = logger
         self.group = group
@@ -183,10 +191,18 @@ public struct ControlSocketServer: Service {
             if removed { logger.info("token removed") }
             return ControlResponse(ok: true, removed: removed)
         default:
+            if let handler = self.operations[request.op] {
+                let token = await self.cache.token(for: uid)
+                let caller = ControlCaller(
+                    uid: uid, pid: peer.pid, principal: token?.principal ?? self.unixPrincipal(uid: uid),
+                    verified: token != nil, userName: self.userNames.name(of: uid))
+                return await handler(request, caller)
+            }
+            let known = (["token.set", "whoami", "logout"] + self.operations.keys.map(\.rawValue).sorted())
             return ControlResponse(
                 TokenError(
                     code: .unknownOperation,
-                    message: "unknown op '\(request.op.rawValue)'; use token.set, whoami or logout"
+                    message: "unknown op '\(request.op.rawValue)'; use \(known.joined(separator: ", "))"
                 )
             )
         }

@@ -18,11 +18,16 @@ struct Chaperone: AsyncParsableCommand {
               chaperone rules install --config /etc/chaperone/chaperone.yaml
               chaperone run --config /etc/chaperone/chaperone.yaml     (as user chaperone)
               chaperone rules status
-            Records: STATE/exchanges.jsonl, one JSON object per exchange.
+            Policy: Rules/policy.yaml decides each request (allow, deny, hold for an approver, \
+            ticket); see `chaperone policy explain`, `chaperone approvals`, `chaperone grant`.
+            Records: the hash-chained audit log STATE/audit.db (`chaperone sessions list`, \
+            `chaperone replay`, `chaperone audit verify|export|prune`) and a one-line summary per \
+            exchange in STATE/exchanges.jsonl.
             """,
         subcommands: [
             CACommand.self, RunCommand.self, RulesCommand.self, MaskCommand.self, TokenCommand.self, WhoamiCommand.self,
-            LogoutCommand.self, DoctorCommand.self,
+            LogoutCommand.self, PolicyCommand.self, ApprovalsCommand.self, GrantCommand.self, GrantsCommand.self,
+            SessionsCommand.self, ReplayCommand.self, AuditCommand.self, DoctorCommand.self,
         ]
     )
 }

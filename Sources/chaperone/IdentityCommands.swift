@@ -13,7 +13,9 @@ struct ControlSocketOption: ParsableArguments {
     @Flag(help: "Print the daemon's answer as JSON.")
     var json = false
 
-    func send(_ request: ControlRequest) throws -> ControlResponse {
+    /// Sends `request`; with `--json`, prints the whole response unless `printResponse` is
+    /// false (commands whose JSON is the operation's `result`). A refusal exits 1 with its message.
+    func send(_ request: ControlRequest, printResponse: Bool = true) throws -> ControlResponse {
         let path = try socket ?? config.load().identity.controlSocket
         let response: ControlResponse
         do {
@@ -21,14 +23,14 @@ struct ControlSocketOption: ParsableArguments {
         } catch {
             throw ValidationError("\(error)")
         }
-        if json {
+        if json, printResponse {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601
             print(String(decoding: try encoder.encode(response), as: UTF8.self))
         }
         if let failure = response.error {
-            if !json { FileHandle.standardError.write(Data("chaperone: \(failure.message)\n".utf8)) }
+            if !json || !printResponse { FileHandle.standardError.write(Data("chaperone: \(failure.message)\n".utf8)) }
             throw ExitCode(1)
         }
         return response

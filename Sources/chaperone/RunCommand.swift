@@ -1,9 +1,13 @@
 import ArgumentParser
+import Audit
+import AuditForwarding
 import Foundation
 import Identity
+import Interception
 import Logging
 import NIOCore
 import NIOPosix
+import Policy
 import Proxy
 import ServiceLifecycle
 
@@ -82,10 +86,12 @@ struct RunCommand: AsyncParsableCommand {
         let leafCache = LeafContextCache(
             minter: LeafMinter(authority: authority, lifetime: configuration.leafLifetime),
             capacity: configuration.leafCacheSize)
+        let audit = try openAudit(configuration, logger: logger)
+        let gate = try loadPolicy(configuration, catalog: catalog, audit: audit, logger: logger)
         let runtime = ProxyRuntime(
             configuration: configuration, catalog: catalog, leafCache: leafCache, upstreamTLS: upstreamTLS,
-            recorder: recorder, masking: masking, attributor: attributor, tokens: tokens, eventLoops: loops,
-            logger: logger)
+            recorder: recorder, masking: masking, attributor: attributor, tokens: tokens, audit: audit, policy: gate,
+            eventLoops: loops, logger: logger)
         let server = InterceptionServer(runtime: runtime, group: group)
         let fingerprint = try authority.fingerprintSHA256()
         logger.notice(
@@ -98,18 +104,101 @@ struct RunCommand: AsyncParsableCommand {
         if configuration.dns.snooping {
             services.append(.init(service: DNSSnoopingService(configuration: configuration, catalog: catalog, logger: logger)))
         }
+        var operations = gate?.controlOperations() ?? [:]
+        operations.merge(audit?.controlOperations() ?? [:]) { first, _ in first }
+        if let audit {
+            services.append(.init(service: AuditMaintenanceService(trail: audit, retentionDays: configuration.audit.retentionDays, logger: logger)))
+            if let forwarding = try makeForwarding(configuration, store: audit.store, group: group, logger: logger) {
+                services.append(.init(service: forwarding))
+                services.append(.init(service: AuditForwardingBell(store: audit.store, forwarding: forwarding)))
+            }
+        }
+        if let gate {
+            services.append(.init(service: PolicyService(
+                gate: gate, rulesDirectory: configuration.effectiveRulesDirectory,
+                checkEvery: configuration.policy.reloadCheckSeconds, logger: logger)))
+        }
         services.append(
             .init(
                 service: ControlSocketServer(
                     configuration: .init(path: configuration.identity.controlSocket), cache: tokens, logger: logger,
-                    group: group)))
+                    group: group, operations: operations)))
         // Shutdown runs in reverse order: the listener stops first.
         services.append(.init(service: server))
         let serviceGroup = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
         recorder.flush()
+        if let audit {
+            // Open sessions were closed by the listener's shutdown; their events are queued.
+            await audit.store.flush()
+            _ = try? await audit.store.checkpoint()
+            await audit.store.close()
+        }
         try await group.shutdownGracefully()
+    }
+
+    /// The audit store (STATE/audit.db) and its signing key, created on first start.
+    private func openAudit(_ configuration: ChaperoneConfiguration, logger: Logger) throws -> AuditTrail? {
+        guard configuration.audit.enabled else {
+            logger.warning("the audit log is off (audit.enabled: false); only exchanges.jsonl is written")
+            return nil
+        }
+        do {
+            let key = try AuditSigningKey.loadOrCreate(at: configuration.effectiveAuditKeyPath)
+            var options = AuditStoreOptions()
+            options.checkpointEveryEvents = configuration.audit.checkpointEvery
+            options.checkpointInterval = TimeInterval(configuration.audit.checkpointIntervalSeconds)
+            options.groupCommitDelay = TimeInterval(configuration.audit.groupCommitMilliseconds) / 1_000
+            let store = try AuditStore(
+                path: configuration.effectiveAuditPath, signingKey: key, options: options, logger: logger)
+            // Auditors pin this key; it is written beside the store on every start.
+            let publicPath = configuration.effectiveAuditKeyPath + ".pub"
+            try? Data(key.publicKeyPEM.utf8).write(to: URL(fileURLWithPath: publicPath))
+            logger.notice("audit log open", metadata: ["path": "\(configuration.effectiveAuditPath)", "key": "\(key.keyID)"])
+            return AuditTrail(store: store, bodyLimit: configuration.audit.maxBodyBytes)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The policy of the rules directory; without a policy.yaml every request passes (logged).
+    private func loadPolicy(
+        _ configuration: ChaperoneConfiguration, catalog: ProviderCatalog, audit: AuditTrail?, logger: Logger
+    ) throws -> PolicyGate? {
+        let directory = configuration.effectiveRulesDirectory
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("policy.yaml").path) else {
+            logger.warning("no policy.yaml in \(directory.path): every request is allowed (recorded and masked only)")
+            return nil
+        }
+        let policy: Policy
+        do {
+            policy = try Policy.load(directory: directory)
+        } catch {
+            throw ValidationError("the policy does not load; fix it (chaperone policy check \(directory.path)):\n\(error.description)")
+        }
+        logger.notice("policy loaded", metadata: ["hash": "\(policy.hash.prefix(12))", "dir": "\(directory.path)"])
+        return try PolicyGate(
+            policy: policy, rulesDirectory: directory, knownProviders: Set(catalog.providers.map { $0.name }), trail: audit,
+            webhookURL: configuration.policy.approvalWebhook, trustBundle: configuration.upstream.trustBundle,
+            grantsPath: configuration.grantsPath, logger: logger)
+    }
+
+    /// The SIEM forwarder of `audit.sinks`, or nil when none are configured.
+    private func makeForwarding(
+        _ configuration: ChaperoneConfiguration, store: AuditStore, group: any EventLoopGroup, logger: Logger
+    ) throws -> ForwardingService? {
+        guard let yaml = configuration.audit.sinksYAML else { return nil }
+        do {
+            let sinks = try AuditSinkList.decode(yaml: yaml)
+            guard !sinks.isEmpty else { return nil }
+            let made = try sinks.map { try makeSink($0, eventLoopGroup: group, logger: logger) }
+            let service = try ForwardingService(source: AuditStoreSource(store: store), sinks: made, logger: logger)
+            logger.notice("forwarding the audit log", metadata: ["sinks": "\(sinks.map { $0.name }.joined(separator: ","))"])
+            return service
+        } catch {
+            throw ValidationError("audit.sinks: \(error)")
+        }
     }
 
     private func loadOrCreateCA(_ configuration: ChaperoneConfiguration, logger: Logger) throws -> OrgCertificateAuthority {

@@ -140,6 +140,23 @@ class Options:
     untrusted_upstream: bool = False   # upstream presents a self-signed cert nobody trusts
     install_rules: bool = True
     start_daemon: bool = True
+    # The policy.yaml the daemon runs with: the permissive test policy by default (the tests of
+    # interception are not about policy), a test's own text, or None for the shipped Rules/policy.yaml.
+    policy: str | None = "default-test-policy"
+    audit: dict | None = None          # extra keys of the config's `audit:` section
+    policy_options: dict | None = None  # the config's `policy:` section
+
+
+# Lets every principal use everything: what the interception tests run under.
+ALLOW_ALL_POLICY = """\
+version: 1
+defaults:
+  unauthenticated: group:everyone
+groups:
+  everyone:
+    endpoints: [chat, completions, responses, embeddings, files, fine-tuning, batches, images, audio,
+                moderations, models, assistants, realtime, other]
+"""
 
 
 @dataclass
@@ -179,6 +196,10 @@ class Env:
     def bundle(self) -> Path: return self.dir / "client-bundle.pem"
     @property
     def control_socket(self) -> Path: return self.state_dir / "control.sock"
+    @property
+    def rules_dir(self) -> Path: return self.dir / "rules"
+    @property
+    def audit_db(self) -> Path: return self.state_dir / "audit.db"
 
     @property
     def intercepting(self) -> bool:
@@ -214,21 +235,46 @@ class Env:
                 self.install_rules()
         return self
 
+    def write_rules(self, policy: str | None) -> None:
+        """A copy of the shipped Rules/ with the test's policy.yaml (readable by the daemon)."""
+        if self.rules_dir.exists():
+            shutil.rmtree(self.rules_dir)
+        shutil.copytree(REPO / "Rules", self.rules_dir)
+        if policy is not None:
+            text = ALLOW_ALL_POLICY if policy == "default-test-policy" else policy
+            (self.rules_dir / "policy.yaml").write_text(text)
+        for f in [self.rules_dir, *self.rules_dir.iterdir()]:
+            os.chmod(f, 0o755 if f.is_dir() else 0o644)
+
     def write_config(self) -> None:
+        self.write_rules(self.opts.policy)
         cfg = {
             "listen": {"port": LISTEN_PORT, "addresses": ["::"]},
             "ca_dir": str(self.ca_dir),
             "state_dir": str(self.state_dir),
-            "rules_dir": str(REPO / "Rules"),
+            "rules_dir": str(self.rules_dir),
             "intercept_hosts": INTERCEPT_HOSTS,
             "upstream": {"trust_bundle": str(self.pki.public_ca),
                          "connect_timeout_ms": self.opts.connect_timeout_ms},
             "timeouts": {"client_hello_ms": self.opts.client_hello_ms, "idle_ms": self.opts.idle_ms},
             "exempt_user": DAEMON_USER,
             "identity": {"control_socket": str(self.control_socket)},
+            "audit": {"checkpoint_every": 50, "checkpoint_interval_s": 2, **self._in_state(self.opts.audit or {})},
         }
+        if self.opts.policy_options:
+            cfg["policy"] = self.opts.policy_options
         self.config_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
         os.chmod(self.config_path, 0o644)
+
+    def _in_state(self, value: Any) -> Any:
+        """`STATE/x` strings in a test's config become paths in this environment's state dir."""
+        if isinstance(value, str) and value.startswith("STATE/"):
+            return str(self.state_dir / value[len("STATE/"):])
+        if isinstance(value, dict):
+            return {k: self._in_state(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._in_state(v) for v in value]
+        return value
 
     def start_upstream(self, untrusted: bool | None = None) -> None:
         untrusted = self.opts.untrusted_upstream if untrusted is None else untrusted
@@ -343,6 +389,26 @@ class Env:
             while (dst / "certs" / f"{h}.{n}").is_symlink() or (dst / "certs" / f"{h}.{n}").exists():
                 n += 1
             os.symlink(f.name, dst / "certs" / f"{h}.{n}")
+
+    def daemon_dir(self, name: str) -> Path:
+        """A fresh directory the daemon's user may write (CLI output run as that user)."""
+        d = self.dir / f"{name}-{uuid.uuid4().hex[:6]}"
+        d.mkdir()
+        netns.chown_tree(d, DAEMON_USER)
+        return d
+
+    def chaperone(self, *args: Any, user: str | None = None, timeout: float = 30,
+                  input: str | None = None, config: bool = True) -> subprocess.CompletedProcess:
+        """The CLI in the namespace, with this environment's configuration."""
+        argv = [CHAPERONE_BIN, *args]
+        if config:
+            argv += ["--config", self.config_path]
+        return run_in_ns(self.ns, argv, user=user, timeout=timeout, input=input)
+
+    def chaperone_json(self, *args: Any, user: str | None = None, timeout: float = 30) -> Any:
+        p = self.chaperone(*args, "--json", user=user, timeout=timeout)
+        assert p.returncode == 0, f"chaperone {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}"
+        return json.loads(p.stdout)
 
     def curl(self, *args: Any, timeout: float = 20, user: str | None = None,
              env: dict | None = None) -> subprocess.CompletedProcess:

@@ -224,6 +224,12 @@ def ns_socket(ns: str, family: int = socket.AF_INET, type: int = socket.SOCK_STR
 
     A socket belongs to the network namespace it was created in, whichever thread uses it.
     """
+    return in_ns(ns, lambda: socket.socket(family, type))
+
+
+def in_ns(ns: str, make):
+    """`make()` called in a short-lived thread moved into the namespace: the sockets it creates
+    (a listening test server, say) belong to the namespace."""
     result: list = []
 
     def work() -> None:
@@ -235,7 +241,7 @@ def ns_socket(ns: str, family: int = socket.AF_INET, type: int = socket.SOCK_STR
                     raise OSError(e, f"setns({ns}): {os.strerror(e)}")
             finally:
                 os.close(fd)
-            result.append(socket.socket(family, type))
+            result.append(make())
         except BaseException as e:  # noqa: BLE001 - handed to the caller
             result.append(e)
 

@@ -97,7 +97,57 @@ public struct ChaperoneConfiguration: Sendable, Equatable {
 
     public var identity = IdentityOptions()
 
+    /// The audit log: where it lives, how often it is signed, how long it is kept.
+    public struct AuditOptions: Sendable, Equatable {
+        /// Write the audit log (the SQLite store). Off leaves only `exchanges.jsonl`.
+        public var enabled = true
+        /// The SQLite file; nil is `STATE/audit.db`.
+        public var path: String?
+        /// The Ed25519 checkpoint key; nil is `STATE/audit-signing.key`.
+        public var signingKey: String?
+        /// A signed checkpoint after this many events…
+        public var checkpointEvery = 1_000
+        /// …or after this many seconds with new events, whichever comes first.
+        public var checkpointIntervalSeconds = 60
+        /// Events older than this many days are pruned (a signed tombstone keeps the chain
+        /// verifiable); 0 keeps everything. ISO deployments often keep one to three years.
+        public var retentionDays = 365
+        /// The most bytes of each masked body an event keeps; the rest is counted.
+        public var maxBodyBytes = 256 * 1_024
+        /// How long the writer gathers events into one transaction (group commit).
+        public var groupCommitMilliseconds = 2
+        /// The SIEM sinks as written under `audit.sinks` (decoded by the forwarder).
+        public var sinksYAML: String?
+    }
+
+    public var audit = AuditOptions()
+
+    /// Policy decisions and approvals (`Rules/policy.yaml` holds the rules themselves).
+    public struct PolicyOptions: Sendable, Equatable {
+        /// Where each pending approval is announced: a JSON POST (Slack-compatible `text`).
+        public var approvalWebhook: String?
+        /// How often the policy files are checked for changes (SIGHUP reloads at once).
+        public var reloadCheckSeconds = 2
+    }
+
+    public var policy = PolicyOptions()
+
     public init() {}
+
+    /// The audit store in force.
+    public var effectiveAuditPath: String {
+        audit.path ?? (stateDirectory as NSString).appendingPathComponent("audit.db")
+    }
+
+    /// The checkpoint key in force.
+    public var effectiveAuditKeyPath: String {
+        audit.signingKey ?? (stateDirectory as NSString).appendingPathComponent("audit-signing.key")
+    }
+
+    /// Where time-bound grants are kept across restarts.
+    public var grantsPath: String {
+        (stateDirectory as NSString).appendingPathComponent("grants.json")
+    }
 
     /// The CA directory in force: the configured one or `STATE/ca`.
     public var effectiveCADirectory: URL {

@@ -15,7 +15,7 @@ public enum ConfigurationLoader {
         var reader = MappingReader(file: path, node: document)
         try reader.allowOnly([
             "listen", "ca_dir", "state_dir", "rules_dir", "intercept_hosts", "upstream", "timeouts", "leaf",
-            "exempt_user", "no_sni", "dns", "identity",
+            "exempt_user", "no_sni", "dns", "identity", "audit", "policy",
         ])
         if var listen = try reader.mapping("listen") {
             try listen.allowOnly(["port", "addresses"])
@@ -80,6 +80,36 @@ public enum ConfigurationLoader {
                 configured.groupsClaim = try entry.string("groups_claim") ?? configured.groupsClaim
                 configuration.identity.issuers.append(configured)
             }
+        }
+        if var audit = try reader.mapping("audit") {
+            try audit.allowOnly([
+                "enabled", "path", "signing_key", "checkpoint_every", "checkpoint_interval_s", "retention_days",
+                "max_body_kb", "group_commit_ms", "sinks",
+            ])
+            if let enabled = try audit.bool("enabled") { configuration.audit.enabled = enabled }
+            configuration.audit.path = try audit.string("path")
+            configuration.audit.signingKey = try audit.string("signing_key")
+            if let every = try audit.int("checkpoint_every", in: 1...1_000_000) { configuration.audit.checkpointEvery = every }
+            if let seconds = try audit.int("checkpoint_interval_s", in: 1...86_400) {
+                configuration.audit.checkpointIntervalSeconds = seconds
+            }
+            if let days = try audit.int("retention_days", in: 0...36_500) { configuration.audit.retentionDays = days }
+            if let kb = try audit.int("max_body_kb", in: 0...65_536) { configuration.audit.maxBodyBytes = kb * 1_024 }
+            if let ms = try audit.int("group_commit_ms", in: 0...1_000) { configuration.audit.groupCommitMilliseconds = ms }
+            if let sinks = audit.node["sinks"] {
+                guard sinks.sequence != nil else { throw audit.invalid("sinks", expected: "a list of sinks") }
+                configuration.audit.sinksYAML = try? Yams.serialize(node: sinks)
+            }
+        }
+        if var policy = try reader.mapping("policy") {
+            try policy.allowOnly(["approval_webhook", "reload_check_s"])
+            if let url = try policy.string("approval_webhook") {
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw policy.invalid("approval_webhook", expected: "an http:// or https:// URL")
+                }
+                configuration.policy.approvalWebhook = url
+            }
+            if let seconds = try policy.int("reload_check_s", in: 1...3_600) { configuration.policy.reloadCheckSeconds = seconds }
         }
         configuration.exemptUser = try reader.string("exempt_user") ?? configuration.exemptUser
         if let noSNI = try reader.string("no_sni") {

@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Interception
 import Logging
@@ -20,6 +21,9 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private enum State {
         /// Waiting for a request head.
         case idle
+        /// The policy has not decided yet: the head and the masked body so far wait here, and
+        /// nothing has gone upstream. `deciding` once the gate was asked.
+        case held(buffered: [HTTPClientRequestPart], bodyBytes: Int, deciding: Bool)
         /// The upstream is being connected; request parts wait here.
         case connecting(buffered: [HTTPClientRequestPart])
         /// Request and response flow through `upstream`.
@@ -31,6 +35,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let runtime: ProxyRuntime
+    private let ledger: SessionLedger
     private let maskingSession: MaskingSession
     private var connection: InterceptedConnection
     private let isHTTP2: Bool
@@ -45,14 +50,16 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// - Parameters:
     ///   - runtime: The daemon's shared state.
     ///   - connection: What is known of the client connection.
+    ///   - ledger: The connection's audit session, shared by its HTTP/2 streams.
     ///   - maskingSession: The connection's masking session, shared by its HTTP/2 streams.
     ///   - isHTTP2: Whether this handler serves one HTTP/2 stream.
     ///   - logger: The connection's logger.
     init(
-        runtime: ProxyRuntime, connection: InterceptedConnection, maskingSession: MaskingSession, isHTTP2: Bool,
-        logger: Logger
+        runtime: ProxyRuntime, connection: InterceptedConnection, ledger: SessionLedger,
+        maskingSession: MaskingSession, isHTTP2: Bool, logger: Logger
     ) {
         self.runtime = runtime
+        self.ledger = ledger
         self.maskingSession = maskingSession
         self.connection = connection
         self.isHTTP2 = isHTTP2
@@ -79,8 +86,16 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end(let trailers):
             exchange?.requestEnded = true
             if let rest = exchange?.requestMasking?.finish() { forwardMasked(rest, context: context) }
+            if let elapsed = exchange?.elapsedMilliseconds, let found = exchange?.requestCapture?.finish(at: elapsed) {
+                exchange?.findings.add(found, direction: .record)
+            }
+            recordRequest()
             forward(.end(trailers))
-            if case .failed = state { finishExchange(context: context) }
+            switch state {
+            case .failed: finishExchange(context: context)
+            case .held(_, _, deciding: false): decide(bodyInspected: true, context: context)
+            default: break
+            }
         }
     }
 
@@ -94,6 +109,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .relaying(let upstream) where !upstream.isWritable:
             pendingRead = true
         case .connecting:
+            pendingRead = true
+        case .held(_, let bodyBytes, let deciding) where deciding || bodyBytes > (runtime.policy?.inspectLimit ?? 0):
             pendingRead = true
         default:
             context.read()
@@ -138,7 +155,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 "method": "\(head.method.rawValue)",
                 "path": "\(runtime.masking.forRecord(head.uri, session: maskingSession))",
             ])
-        var progress = ExchangeProgress(head: head, start: .now())
+        ledger.exchanges += 1
+        var progress = ExchangeProgress(id: "\(ledger.id).\(ledger.exchanges)", head: head, start: .now())
         let isUpgrade = !isHTTP2 && head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
         progress.isUpgrade = isUpgrade
         var upstreamHead = HeaderRewriter.upstreamHead(
@@ -146,9 +164,16 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Responses must arrive in a form the masker can read.
         upstreamHead.headers.replaceOrAdd(name: "accept-encoding", value: "identity")
         let masking = runtime.masking
+        let dialect = SSEEventMasker.Dialect.of(connection.provider?.wireFormat ?? .openai, path: head.uri)
         progress.requestMasking = BodyMaskingStream.make(
-            for: head.headers, masker: masking.request, session: maskingSession,
-            dialect: .of(connection.provider?.wireFormat ?? .openai, path: head.uri))
+            for: head.headers, masker: masking.request, session: maskingSession, dialect: dialect)
+        if progress.requestMasking != nil, let audit = runtime.audit {
+            progress.requestCapture = BodyCapture(
+                limit: audit.bodyLimit,
+                recordMasking: masking.recordAfterRequest.flatMap {
+                    BodyMaskingStream.make(for: head.headers, masker: $0, session: maskingSession, dialect: dialect)
+                })
+        }
         exchange = progress
         if progress.requestMasking != nil {
             if let encoding = head.headers.first(name: "content-encoding"), encoding.lowercased() != "identity" {
@@ -163,13 +188,77 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             upstreamHead.headers.remove(name: "content-length")
             upstreamHead.headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
         }
+        if let gate = runtime.policy {
+            // Nothing goes upstream before the policy has decided; it decides on the head alone
+            // when no rule reads the body, else once the body is in (or over the inspect limit).
+            state = .held(buffered: [.head(upstreamHead)], bodyBytes: 0, deciding: false)
+            if !gate.needsBody { decide(bodyInspected: false, context: context) }
+            return
+        }
         state = .connecting(buffered: [.head(upstreamHead)])
+        connectUpstream(context: context)
+    }
+
+    private func connectUpstream(context: ChannelHandlerContext) {
         let pool = runtime.pool(for: context.eventLoop)
-        pool.acquire(address: connection.originalDestination, serverName: connection.serverName ?? "", pooled: !isUpgrade)
+        let pooled = !(exchange?.isUpgrade ?? false)
+        pool.acquire(address: connection.originalDestination, serverName: connection.serverName ?? "", pooled: pooled)
             .assumeIsolatedUnsafeUnchecked()
             .whenComplete { result in
                 self.upstreamAcquired(result)
             }
+    }
+
+    // MARK: Policy
+
+    /// Asks the policy about the held request; the answer comes back on this event loop.
+    private func decide(bodyInspected: Bool, context: ChannelHandlerContext) {
+        guard let gate = runtime.policy, let exchange, case .held(let buffered, let bodyBytes, false) = state else { return }
+        state = .held(buffered: buffered, bodyBytes: bodyBytes, deciding: true)
+        var body: [UInt8] = []
+        if bodyInspected {
+            for case .body(.byteBuffer(let buffer)) in buffered { body.append(contentsOf: buffer.readableBytesView) }
+        }
+        var entities: [String: Int] = [:]
+        for entry in exchange.findings.entries where entry.direction == "request" {
+            entities[entry.entity.lowercased(), default: 0] += entry.count
+        }
+        let input = GateInput(
+            session: ledger.id, exchange: exchange.id, principal: connection.effectivePrincipal,
+            unixUser: connection.attribution?.userName, uid: connection.attribution?.uid,
+            provider: connection.provider?.name, host: connection.serverName ?? "",
+            method: exchange.head.method.rawValue,
+            path: runtime.masking.forRecord(exchange.head.uri, session: maskingSession), body: body,
+            bodyBytes: exchange.requestBytes, bodyInspected: bodyInspected && exchange.requestEnded,
+            contentType: exchange.head.headers.first(name: "content-type"), entities: entities)
+        ledger.activeHolds += 1
+        let promise = context.eventLoop.makePromise(of: GateVerdict.self)
+        promise.completeWithTask { await gate.evaluate(input) }
+        promise.futureResult.assumeIsolatedUnsafeUnchecked().whenSuccess { verdict in
+            self.ledger.activeHolds -= 1
+            self.apply(verdict)
+        }
+    }
+
+    private func apply(_ verdict: GateVerdict) {
+        guard let context, case .held(let buffered, _, true) = state else { return }
+        switch verdict {
+        case .proceed(let note):
+            exchange?.decision = note
+            state = .connecting(buffered: buffered)
+            connectUpstream(context: context)
+        case .refuse(let body, let note):
+            exchange?.decision = note
+            exchange?.error = "refused by policy: \(note)"
+            respondWithError(body)
+            state = .failed
+            if exchange?.requestEnded == true { finishExchange(context: context) }
+            if pendingRead {
+                // Drain the rest of the request body so the connection stays usable.
+                pendingRead = false
+                context.read()
+            }
+        }
     }
 
     private func upstreamAcquired(_ result: Result<UpstreamConnection, any Error>) {
@@ -215,6 +304,11 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// never answered, and the client gets a 403 saying which rule blocked it.
     private func forwardMasked(_ output: MaskedOutput, context: ChannelHandlerContext) {
         exchange?.findings.add(output.findings, direction: .request)
+        if !output.bytes.isEmpty, let elapsed = exchange?.elapsedMilliseconds,
+            let found = exchange?.requestCapture?.append(output.bytes, at: elapsed), !found.isEmpty
+        {
+            exchange?.findings.add(found, direction: .record)
+        }
         if exchange?.findings.isBlocking == true {
             if case .relaying(let upstream) = state { upstream.abandon() }
             if case .failed = state { return }
@@ -233,6 +327,13 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func forward(_ part: HTTPClientRequestPart) {
         switch state {
+        case .held(var buffered, var bodyBytes, let deciding):
+            if case .body(.byteBuffer(let buffer)) = part { bodyBytes += buffer.readableBytes }
+            buffered.append(part)
+            state = .held(buffered: buffered, bodyBytes: bodyBytes, deciding: deciding)
+            if !deciding, let gate = runtime.policy, bodyBytes > gate.inspectLimit, let context {
+                decide(bodyInspected: false, context: context)
+            }
         case .connecting(var buffered):
             buffered.append(part)
             state = .connecting(buffered: buffered)
@@ -261,18 +362,75 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func finishRecord(error: String?) {
         guard var exchange else { return }
         exchange.error = error ?? exchange.error
+        self.exchange = exchange
+        recordRequest()
+        exchange.requestRecorded = true
         var record = connection.makeRecord(kind: exchange.upgraded ? .websocket : .exchange)
         exchange.fill(&record)
         // A query string can carry a key (Gemini's `?key=`) or an address: never write it raw.
         record.path = runtime.masking.forRecord(exchange.head.uri, session: maskingSession)
         runtime.recorder.record(record)
+        recordResponse(exchange, record: record)
+        ledger.bytesIn += exchange.requestBytes
+        ledger.bytesOut += exchange.responseBytes
+        if let error = record.error, ledger.error == nil { ledger.error = error }
         var metadata: Logger.Metadata = [
             "method": "\(exchange.head.method.rawValue)", "path": "\(record.path ?? "")",
             "status": "\(exchange.status.map(String.init) ?? "-")",
         ]
+        if let decision = exchange.decision { metadata["policy"] = "\(decision)" }
         if let error = record.error { metadata["error"] = "\(error)" }
         logger.info("exchange", metadata: metadata)
         self.exchange = nil
+    }
+
+    // MARK: Audit
+
+    /// Writes `exchange.request` once: method, path, model, the masked body and the request's findings.
+    private func recordRequest() {
+        guard let audit = runtime.audit, var exchange, !exchange.requestRecorded else { return }
+        exchange.requestRecorded = true
+        self.exchange = exchange
+        let path = runtime.masking.forRecord(exchange.head.uri, session: maskingSession)
+        let requestFindings = exchange.findings.entries.filter { $0.direction != "response" }
+        var payload: [String: AuditValue] = [
+            "method": .string(exchange.head.method.rawValue), "path": .string(path),
+            "provider": .text(connection.provider?.name), "host": .text(connection.serverName),
+            "content_type": .text(exchange.head.headers.first(name: "content-type")),
+            "body_bytes": .integer(exchange.requestBytes), "complete": .bool(exchange.requestEnded),
+            "model": .text(exchange.requestCapture.flatMap { RequestFacts.model(inJSON: Array($0.text.utf8), path: path) }
+                ?? RequestFacts.model(inJSON: [], path: path)),
+            "findings": AuditPayloads.findings(requestFindings),
+        ]
+        payload.merge(AuditPayloads.body(exchange.requestCapture, streamed: false)) { _, new in new }
+        audit.submit(
+            .exchangeRequest, session: ledger.id, exchange: exchange.id, principal: ledger.subject,
+            payload: .object(payload), time: exchange.startedAt)
+    }
+
+    /// Writes `exchange.response`: status, the masked body (timed chunks for a stream), usage,
+    /// the response's findings, timing and how it ended.
+    private func recordResponse(_ exchange: ExchangeProgress, record: ExchangeRecord) {
+        guard let audit = runtime.audit else { return }
+        var payload: [String: AuditValue] = [
+            "status": .integer(exchange.status), "content_type": .text(exchange.responseContentType),
+            "stream": .bool(exchange.responseIsStream), "body_bytes": .integer(exchange.responseBytes),
+            "ttfb_ms": .milliseconds(record.timeToFirstByteMilliseconds),
+            "duration_ms": .milliseconds(record.durationMilliseconds), "error": .text(record.error),
+            "decision": .text(exchange.decision), "websocket": .bool(exchange.upgraded),
+            "findings": AuditPayloads.findings(exchange.findings.entries.filter { $0.direction == "response" }),
+            "usage": exchange.responseCapture.flatMap { TokenUsage.extract(from: $0.text) }
+                .map { AuditValue.object($0.mapValues { .int(Int64($0)) }) } ?? .null,
+        ]
+        if exchange.responseCapture != nil {
+            payload.merge(AuditPayloads.body(exchange.responseCapture, streamed: exchange.responseIsStream)) { _, new in new }
+        } else {
+            payload["body"] = .null
+            payload["body_recorded"] = .bool(false)
+        }
+        audit.submit(
+            .exchangeResponse, session: ledger.id, exchange: exchange.id, principal: ledger.subject,
+            payload: .object(payload))
     }
 
     private func respondWithError(_ body: ProviderErrorBody) {
@@ -285,15 +443,17 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "x-chaperone-error", value: body.type)
         let version = isHTTP2 ? HTTPVersion.http2 : exchange.head.version
         let status = HTTPResponseStatus(statusCode: body.status)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        // The exchange's state is settled before the writes: ending an HTTP/2 stream can close
+        // its channel (and run channelInactive) inside the flush.
         exchange.responseHeadSent = true
         exchange.responseEnded = true
         exchange.status = body.status
         exchange.responseBytes = bytes.count
         exchange.closeAfterResponse = true
         self.exchange = exchange
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
     // MARK: Upstream side (called by UpstreamHandler, on the same event loop)
@@ -313,9 +473,18 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             var clientHead = HeaderRewriter.clientHead(from: head, version: isHTTP2 ? .http2 : exchange.head.version)
+            let dialect = SSEEventMasker.Dialect.of(connection.provider?.wireFormat ?? .openai, path: exchange.head.uri)
             exchange.responseMasking = BodyMaskingStream.make(
-                for: head.headers, masker: runtime.masking.response, session: maskingSession,
-                dialect: .of(connection.provider?.wireFormat ?? .openai, path: exchange.head.uri))
+                for: head.headers, masker: runtime.masking.response, session: maskingSession, dialect: dialect)
+            exchange.responseContentType = head.headers.first(name: "content-type")
+            exchange.responseIsStream = exchange.responseContentType?.lowercased().hasPrefix("text/event-stream") ?? false
+            if exchange.responseMasking != nil, let audit = runtime.audit {
+                exchange.responseCapture = BodyCapture(
+                    limit: audit.bodyLimit,
+                    recordMasking: runtime.masking.recordAfterResponse.flatMap {
+                        BodyMaskingStream.make(for: head.headers, masker: $0, session: maskingSession, dialect: dialect)
+                    })
+            }
             if exchange.responseMasking != nil {
                 if let encoding = head.headers.first(name: "content-encoding"), encoding.lowercased() != "identity" {
                     // We asked for identity; a compressed body we cannot read must not reach the client unmasked.
@@ -335,6 +504,10 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if exchange.responseMasking != nil {
                 let output = exchange.responseMasking!.feed(buffer.readableBytesView)
                 exchange.findings.add(output.findings, direction: .response)
+                if !output.bytes.isEmpty, exchange.responseCapture != nil {
+                    let found = exchange.responseCapture!.append(output.bytes, at: exchange.elapsedMilliseconds)
+                    if !found.isEmpty { exchange.findings.add(found, direction: .record) }
+                }
                 self.exchange = exchange
                 if !output.bytes.isEmpty {
                     context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: output.bytes)))), promise: nil)
@@ -346,6 +519,11 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end(let trailers):
             if let output = exchange.responseMasking?.finish() {
                 exchange.findings.add(output.findings, direction: .response)
+                if exchange.responseCapture != nil {
+                    var found = exchange.responseCapture!.append(output.bytes, at: exchange.elapsedMilliseconds)
+                    found += exchange.responseCapture!.finish(at: exchange.elapsedMilliseconds)
+                    if !found.isEmpty { exchange.findings.add(found, direction: .record) }
+                }
                 if !output.bytes.isEmpty {
                     context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: output.bytes)))), promise: nil)
                 }
@@ -419,6 +597,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         // The record is written when the stream ends, with the bytes it carried.
         let recorder = runtime.recorder
+        recordRequest()
         if var exchange {
             var record = connection.makeRecord(kind: .websocket)
             exchange.responseEnded = true
@@ -431,6 +610,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 record.durationMilliseconds = Double((NIODeadline.now() - start).nanoseconds) / 1e6
                 recorder.record(record)
             }
+            // The stream's frames are relayed, not recorded; its response event marks the switch.
+            recordResponse(exchange, record: record)
             self.exchange = nil
         }
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)

@@ -4,6 +4,8 @@ import NIOHTTP1
 
 /// The bookkeeping of one exchange: where each direction stands, sizes and times.
 struct ExchangeProgress {
+    /// `SESSION.N`: the session id and the exchange's number in it; audit events cite it.
+    let id: String
     let head: HTTPRequestHead
     let start: NIODeadline
     /// Wall-clock time of the request head, for the record.
@@ -25,11 +27,27 @@ struct ExchangeProgress {
     var responseMasking: BodyMaskingStream?
     /// What the maskers found, both directions.
     var findings = FindingTally()
+    /// The masked request body as the audit log keeps it; nil when it is not text we mask or
+    /// there is no audit log.
+    var requestCapture: BodyCapture?
+    /// The masked response body (or its chunks, for a stream) as the audit log keeps it.
+    var responseCapture: BodyCapture?
+    /// Whether the response is an event stream (kept as timed chunks).
+    var responseIsStream = false
+    var responseContentType: String?
+    /// Whether `exchange.request` was written.
+    var requestRecorded = false
+    /// What the policy decided (`allow`, `grant:ID`, `deny`, …), for the log line.
+    var decision: String?
 
-    init(head: HTTPRequestHead, start: NIODeadline) {
+    init(id: String, head: HTTPRequestHead, start: NIODeadline) {
+        self.id = id
         self.head = head
         self.start = start
     }
+
+    /// Milliseconds since the request head.
+    var elapsedMilliseconds: Double { Double((NIODeadline.now() - start).nanoseconds) / 1e6 }
 
     /// Both directions are finished.
     var isComplete: Bool { requestEnded && responseEnded }

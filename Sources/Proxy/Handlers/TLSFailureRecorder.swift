@@ -10,12 +10,14 @@ final class TLSFailureRecorder: ChannelInboundHandler, RemovableChannelHandler {
 
     private let connection: InterceptedConnection
     private let runtime: ProxyRuntime
+    private let ledger: SessionLedger
     private let logger: Logger
     private var handshakeDone = false
 
-    init(connection: InterceptedConnection, runtime: ProxyRuntime, logger: Logger) {
+    init(connection: InterceptedConnection, runtime: ProxyRuntime, ledger: SessionLedger, logger: Logger) {
         self.connection = connection
         self.runtime = runtime
+        self.ledger = ledger
         self.logger = logger
     }
 
@@ -33,6 +35,7 @@ final class TLSFailureRecorder: ChannelInboundHandler, RemovableChannelHandler {
             var record = connection.makeRecord(kind: .error)
             record.error = "client TLS handshake failed: \(error)"
             runtime.recorder.record(record)
+            ledger.error = record.error
             logger.info("client TLS handshake failed; does the client trust the org CA?", metadata: ["error": "\(error)"])
         }
         context.fireErrorCaught(error)

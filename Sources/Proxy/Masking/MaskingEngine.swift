@@ -11,6 +11,11 @@ public struct MaskingEngine: Sendable {
     let response: Masker
     /// For what is written to records and logs (the request path and query, which can carry a key).
     let record: Masker
+    /// The rules that apply to the record but not to requests: the second pass over a request
+    /// body before the audit log keeps it; nil when there are none.
+    let recordAfterRequest: Masker?
+    /// Likewise for response bodies.
+    let recordAfterResponse: Masker?
     let organisationKey: [UInt8]
 
     /// Compiles `ruleSet` for both directions.
@@ -21,10 +26,19 @@ public struct MaskingEngine: Sendable {
             request = try Masker(rules: ruleSet, direction: .request)
             response = try Masker(rules: ruleSet, direction: .response)
             record = try Masker(rules: ruleSet, direction: .record)
+            recordAfterRequest = try Self.recordOnly(ruleSet, notIn: .request)
+            recordAfterResponse = try Self.recordOnly(ruleSet, notIn: .response)
         } catch {
             throw ConfigurationError(.invalidValue, "masking.yaml: \(error)")
         }
         self.organisationKey = organisationKey
+    }
+
+    /// A masker of the record rules that `direction` lacks, or nil when it lacks none.
+    private static func recordOnly(_ ruleSet: MaskingRuleSet, notIn direction: MaskingDirection) throws(MaskingError) -> Masker? {
+        let extra = ruleSet.rules.filter { $0.isEnabled && $0.directions.contains(.record) && !$0.directions.contains(direction) }
+        guard !extra.isEmpty else { return nil }
+        return try Masker(rules: MaskingRuleSet(version: ruleSet.version, rules: extra), direction: .record)
     }
 
     /// Loads `DIR/masking.yaml` and the organisation key `STATE/masking.key` (32 random bytes,

@@ -55,6 +55,7 @@ struct ConnectionSetup: Sendable {
         var logger = runtime.logger
         logger[metadataKey: "conn.id"] = "\(id)"
         let runtime = self.runtime
+        let ledger = SessionLedger(id: id, eventLoop: channel.eventLoop, trail: runtime.audit)
         let peek = ClientHelloPeekHandler(
             timeout: runtime.configuration.timeouts.clientHello,
             decide: { hello, context in
@@ -86,12 +87,18 @@ struct ConnectionSetup: Sendable {
                     connection.attribution = found.peer
                     connection.principal = found.principal
                     if let uid = found.peer?.uid { logger[metadataKey: "peer.uid"] = "\(uid)" }
+                    let closing = connection
+                    let closingLogger = logger
+                    channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+                        ledger.close(closing, logger: closingLogger)
+                    }
                     if let serverName, connection.provider != nil {
                         return Self.intercept(
                             channel: channel, connection: connection, serverName: serverName, runtime: runtime,
-                            logger: logger)
+                            ledger: ledger, logger: logger)
                     }
-                    return Self.splice(channel: channel, connection: connection, runtime: runtime, logger: logger)
+                    return Self.splice(
+                        channel: channel, connection: connection, runtime: runtime, ledger: ledger, logger: logger)
                 }
             },
             reject: { error, _ in
@@ -100,11 +107,15 @@ struct ConnectionSetup: Sendable {
                 record.originalDestination = InterceptedConnection.describe(destination)
                 record.error = error.message
                 runtime.recorder.record(record)
+                let connection = InterceptedConnection(
+                    id: id, clientAddress: channel.remoteAddress, originalDestination: destination, serverName: nil,
+                    provider: nil)
+                ledger.close(connection, error: error.message, logger: logger)
                 logger.info("closed a connection", metadata: ["error": "\(error.message)"])
             })
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(IdleStateHandler(allTimeout: runtime.configuration.timeouts.idle))
-        try sync.addHandler(IdleConnectionCloser())
+        try sync.addHandler(IdleConnectionCloser(ledger: ledger))
         try sync.addHandler(peek)
     }
 
@@ -112,45 +123,47 @@ struct ConnectionSetup: Sendable {
 
     private static func intercept(
         channel: any Channel, connection: InterceptedConnection, serverName: String, runtime: ProxyRuntime,
-        logger: Logger
+        ledger: SessionLedger, logger: Logger
     ) -> EventLoopFuture<Void> {
         let promise = channel.eventLoop.makePromise(of: NIOSSLContext.self)
         promise.completeWithTask { try await runtime.leafCache.context(for: serverName) }
         return promise.futureResult.assumeIsolated().flatMapThrowing { context in
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(NIOSSLServerHandler(context: context))
-            try sync.addHandler(TLSFailureRecorder(connection: connection, runtime: runtime, logger: logger))
+            try sync.addHandler(
+                TLSFailureRecorder(connection: connection, runtime: runtime, ledger: ledger, logger: logger))
             try sync.addHandler(
                 ApplicationProtocolNegotiationHandler { result, channel in
                     var connection = connection
                     let maskingSession = runtime.masking.makeSession()
                     logger.debug("client TLS established", metadata: ["alpn": "\(result)"])
                     switch result {
-                    case .negotiated("h2"):
-                        connection.alpn = "h2"
-                        return Self.configureHTTP2(
-                            channel: channel, connection: connection, maskingSession: maskingSession, runtime: runtime,
-                            logger: logger)
-                    case .negotiated(let other):
-                        connection.alpn = other
+                    case .negotiated(let protocolName):
+                        connection.alpn = protocolName
                     case .fallback:
                         connection.alpn = nil
+                    }
+                    ledger.open(connection, mode: "intercept")
+                    if connection.alpn == "h2" {
+                        return Self.configureHTTP2(
+                            channel: channel, connection: connection, ledger: ledger, maskingSession: maskingSession,
+                            runtime: runtime, logger: logger)
                     }
                     return channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
                         try HTTP1PipelineNames.addHTTPHandlers(to: sync)
                         try sync.addHandler(
                             ExchangeHandler(
-                                runtime: runtime, connection: connection, maskingSession: maskingSession, isHTTP2: false,
-                                logger: logger))
+                                runtime: runtime, connection: connection, ledger: ledger,
+                                maskingSession: maskingSession, isHTTP2: false, logger: logger))
                     }
                 })
         }.nonisolated()
     }
 
     private static func configureHTTP2(
-        channel: any Channel, connection: InterceptedConnection, maskingSession: MaskingSession, runtime: ProxyRuntime,
-        logger: Logger
+        channel: any Channel, connection: InterceptedConnection, ledger: SessionLedger,
+        maskingSession: MaskingSession, runtime: ProxyRuntime, logger: Logger
     ) -> EventLoopFuture<Void> {
         channel.configureHTTP2Pipeline(mode: .server, inboundStreamInitializer: { stream in
             stream.eventLoop.makeCompletedFuture {
@@ -158,8 +171,8 @@ struct ConnectionSetup: Sendable {
                 try sync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                 try sync.addHandler(
                     ExchangeHandler(
-                        runtime: runtime, connection: connection, maskingSession: maskingSession, isHTTP2: true,
-                        logger: logger))
+                        runtime: runtime, connection: connection, ledger: ledger, maskingSession: maskingSession,
+                        isHTTP2: true, logger: logger))
             }
         }).map { _ in }
     }
@@ -167,7 +180,8 @@ struct ConnectionSetup: Sendable {
     // MARK: Splice
 
     private static func splice(
-        channel: any Channel, connection: InterceptedConnection, runtime: ProxyRuntime, logger: Logger
+        channel: any Channel, connection: InterceptedConnection, runtime: ProxyRuntime, ledger: SessionLedger,
+        logger: Logger
     ) -> EventLoopFuture<Void> {
         let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
         let start = NIODeadline.now()
@@ -184,6 +198,8 @@ struct ConnectionSetup: Sendable {
             .connect(to: connection.originalDestination)
         return connected.assumeIsolatedUnsafeUnchecked().flatMapThrowing { _ in
             try channel.pipeline.syncOperations.addHandler(clientGlue)
+            ledger.open(connection, mode: "splice")
+            ledger.totals = { (clientGlue.bytesRead, upstreamGlue.bytesRead) }
             channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
                 var record = connection.makeRecord(kind: .splice)
                 record.requestBytes = clientGlue.bytesRead

@@ -17,6 +17,10 @@ public final class ProxyRuntime: Sendable {
     public let attributor: PeerAttributor?
     /// Verified tokens by uid, handed in over the control socket.
     public let tokens: TokenCache?
+    /// The audit log the exchanges are written to; nil records only `exchanges.jsonl`.
+    public let audit: AuditTrail?
+    /// The policy every request is decided by; nil lets every request pass (no `policy.yaml`).
+    public let policy: PolicyGate?
     public let logger: Logger
     let upstreamTLS: NIOSSLContext
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamPool?>]
@@ -30,13 +34,18 @@ public final class ProxyRuntime: Sendable {
     ///   - masking: The masking rules.
     ///   - attributor: Peer attribution (sock_diag + /proc), or nil to record no uid.
     ///   - tokens: Verified identities by uid, or nil when none are configured.
+    ///   - audit: The audit log, or nil.
+    ///   - policy: The policy gate, or nil to let every request pass.
     ///   - eventLoops: The loops connections run on; each gets its own upstream pool.
     ///   - logger: The daemon's logger.
     public init(
         configuration: ChaperoneConfiguration, catalog: ProviderCatalog, leafCache: LeafContextCache,
         upstreamTLS: NIOSSLContext, recorder: ExchangeRecorder, masking: MaskingEngine, attributor: PeerAttributor?,
-        tokens: TokenCache?, eventLoops: [any EventLoop], logger: Logger
+        tokens: TokenCache?, audit: AuditTrail? = nil, policy: PolicyGate? = nil, eventLoops: [any EventLoop],
+        logger: Logger
     ) {
+        self.audit = audit
+        self.policy = policy
         self.masking = masking
         self.attributor = attributor
         self.tokens = tokens

@@ -10,6 +10,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--prompt", default="Hello from the e2e test")
 ap.add_argument("--header", action="append", default=[])
 ap.add_argument("--no-stream", action="store_true")
+ap.add_argument("--model", default="claude-sonnet-4-5")
 args = ap.parse_args()
 headers = dict(h.split(": ", 1) for h in args.header)
 
@@ -18,13 +19,13 @@ out = {"sdk_version": anthropic.__version__, "base_url": str(client.base_url)}
 t0 = time.monotonic()
 try:
     if args.no_stream:
-        m = client.messages.create(model="claude-sonnet-4-5", max_tokens=256,
+        m = client.messages.create(model=args.model, max_tokens=256,
                                    messages=[{"role": "user", "content": args.prompt}], extra_headers=headers)
         out.update(text="".join(b.text for b in m.content if b.type == "text"), stop_reason=m.stop_reason,
                    usage=m.usage.model_dump())
     else:
         events, deltas, times = [], [], []
-        with client.messages.stream(model="claude-sonnet-4-5", max_tokens=256,
+        with client.messages.stream(model=args.model, max_tokens=256,
                                     messages=[{"role": "user", "content": args.prompt}],
                                     extra_headers=headers) as stream:
             for ev in stream:
@@ -38,7 +39,7 @@ try:
                    stop_reason=final.stop_reason, usage=final.usage.model_dump())
     out["ok"] = True
 except anthropic.APIStatusError as e:
-    out.update(ok=False, status=e.status_code, error=type(e).__name__, body=e.body)
+    out.update(ok=False, status=e.status_code, error=type(e).__name__, body=e.body, message=str(e))
 except Exception as e:  # noqa: BLE001
     out.update(ok=False, error=type(e).__name__, message=str(e), cause=repr(e.__cause__))
 out["elapsed"] = time.monotonic() - t0

@@ -1,0 +1,148 @@
+import Audit
+import Foundation
+import Identity
+import Logging
+import Policy
+
+extension PolicyGate {
+    /// Decides one held request: writes `policy.decision`, and for an approval rule runs it
+    /// (hold: waits for an approver; ticket: files the request and refuses at once).
+    func evaluate(_ input: GateInput) async -> GateVerdict {
+        let policy = self.policy
+        let principal = policyPrincipal(input.principal, unixUser: input.unixUser)
+        let request = Self.request(from: input, principal: principal)
+        let now = Date()
+        let active = await grants.active(for: principal, now: now)
+        let decision = policy.decide(request, grants: active, now: now)
+        recordDecision(decision, input: input)
+        let format = input.provider
+        switch decision.outcome {
+        case .allow:
+            return .proceed(note: "allow")
+        case .allowUnderGrant(let id):
+            return .proceed(note: "grant:\(id)")
+        case .deny:
+            return .refuse(
+                ProviderErrorBody(status: 403, type: "policy_denied", message: "Chaperone policy: \(decision.reason)"),
+                note: "deny \(decision.matchedRules.joined(separator: ","))")
+        case .ticket, .hold:
+            guard let rule = decision.approvalRule else {
+                return .refuse(
+                    ProviderErrorBody(status: 403, type: "policy_denied", message: "Chaperone policy: \(decision.reason)"),
+                    note: "deny")
+            }
+            _ = format
+            return await runApproval(rule: rule, decision: decision, request: request, input: input)
+        }
+    }
+
+    private func runApproval(
+        rule: ApprovalRule, decision: PolicyDecision, request: PolicyRequest, input: GateInput
+    ) async -> GateVerdict {
+        let pending = await approvals.request(for: request, rule: rule, exchange: input.exchange, now: Date())
+        recordApproval(.approvalRequested, pending, input: input)
+        announce(pending)
+        let approveCommand = "chaperone approvals approve \(pending.id) --reason \"…\""
+        let approvers = rule.approvers.joined(separator: ", ")
+        if rule.mode == .ticket {
+            return .refuse(
+                ProviderErrorBody(
+                    status: 403, type: "approval_required",
+                    message: "Chaperone policy: this request needs approval (rule '\(rule.name)'). Approval id \(pending.id): ask someone in \(approvers) to run `\(approveCommand)`, then retry; the approval grants you \(Self.describe(rule.grantFor)) of access."),
+                note: "ticket \(pending.id)")
+        }
+        logger.notice(
+            "request held for approval",
+            metadata: ["approval": "\(pending.id)", "rule": "\(rule.name)", "requester": "\(request.principal.subject)"])
+        let resolution = await approvals.wait(pending.id, timeout: .milliseconds(Int64(rule.timeout * 1000)))
+        switch resolution {
+        case .approved:
+            return .proceed(note: "approved:\(pending.id)")
+        case .denied(let approver, let reason):
+            return .refuse(
+                ProviderErrorBody(
+                    status: 403, type: "approval_denied",
+                    message: "Chaperone: \(approver) denied this request (approval \(pending.id), rule '\(rule.name)'): \(reason ?? "no reason given")"),
+                note: "denied:\(pending.id)")
+        case .expired:
+            recordApproval(.approvalExpired, pending, input: input)
+            if rule.fail == .open {
+                logger.warning("approval timed out; the rule fails open", metadata: ["approval": "\(pending.id)"])
+                return .proceed(note: "expired-open:\(pending.id)")
+            }
+            return .refuse(
+                ProviderErrorBody(
+                    status: 403, type: "approval_timeout",
+                    message: "Chaperone: no approver answered within \(Self.describe(rule.timeout)) (approval \(pending.id), rule '\(rule.name)'); the request timed out. Ask someone in \(approvers) to watch `chaperone approvals list`, then retry."),
+                note: "expired:\(pending.id)")
+        }
+    }
+
+    static func request(from input: GateInput, principal: PolicyPrincipal) -> PolicyRequest {
+        let isJSON = input.contentType?.lowercased().contains("json") ?? false
+        return PolicyRequest(
+            principal: principal, provider: input.provider, host: input.host, method: input.method, path: input.path,
+            model: RequestFacts.model(inJSON: isJSON ? input.body : [], path: input.path),
+            bodyBytes: input.bodyBytes, bodyInspected: input.bodyInspected || input.bodyBytes == 0,
+            entities: input.entities, usesTools: isJSON && RequestFacts.usesTools(inJSON: input.body),
+            text: isJSON ? RequestFacts.text(inJSON: input.body) : (input.body.isEmpty ? nil : String(decoding: input.body, as: UTF8.self)))
+    }
+
+    static func describe(_ interval: TimeInterval) -> String {
+        let seconds = Int(interval.rounded())
+        if seconds % 3600 == 0, seconds >= 3600 { return "\(seconds / 3600) h" }
+        if seconds % 60 == 0, seconds >= 60 { return "\(seconds / 60) min" }
+        return "\(seconds) s"
+    }
+
+    // MARK: Events
+
+    private func recordDecision(_ decision: PolicyDecision, input: GateInput) {
+        var payload: [String: AuditValue] = [
+            "outcome": .string(decision.outcome.name), "matched_rules": .strings(decision.matchedRules),
+            "reason": .string(decision.reason), "groups": .strings(decision.groups),
+            "masking": .string(decision.maskingRuleSet), "grant": .text(decision.grantID),
+            "approval_rule": .text(decision.approvalRule?.name),
+        ]
+        payload["decided_policy_hash"] = .string(decision.policyHash)
+        trail?.submit(
+            .policyDecision, session: input.session, exchange: input.exchange, principal: input.principal?.subject,
+            payload: .object(payload))
+    }
+
+    func recordApproval(_ kind: AuditEventKind, _ approval: PendingApproval, input: GateInput?, extra: [String: AuditValue] = [:]) {
+        var payload = Self.approvalPayload(approval)
+        payload.merge(extra) { _, new in new }
+        trail?.submit(
+            kind, session: input?.session, exchange: approval.exchange, principal: approval.requester.subject,
+            payload: .object(payload))
+    }
+
+    static func approvalPayload(_ approval: PendingApproval) -> [String: AuditValue] {
+        [
+            "approval_id": .string(approval.id), "rule": .string(approval.rule.name),
+            "mode": .string(approval.rule.mode.rawValue), "requester": .string(approval.requester.subject),
+            "requested_at": .string(approval.created.formatted(.iso8601)),
+            "expires_at": .string(approval.expires.formatted(.iso8601)),
+            "provider": .text(approval.provider), "model": .text(approval.model),
+            "endpoint": .string(approval.endpoint.rawValue),
+        ]
+    }
+
+    /// Posts the pending approval to the webhook, off the request's path.
+    private func announce(_ approval: PendingApproval) {
+        guard let webhook else { return }
+        let body = ApprovalNotice(approval: approval).json()
+        let logger = self.logger
+        Task {
+            do {
+                let status = try await webhook.post(body)
+                if !(200..<300).contains(status) {
+                    logger.warning("the approval webhook answered \(status)", metadata: ["approval": "\(approval.id)"])
+                }
+            } catch {
+                logger.warning("cannot reach the approval webhook", metadata: ["error": "\(error)", "approval": "\(approval.id)"])
+            }
+        }
+    }
+}
