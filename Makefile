@@ -49,8 +49,12 @@ pip-deps:
 build:
 	$(SWIFT) build -j $(SWIFT_JOBS) --build-path $(BUILD_DIR)
 
+# The SIEM sink tests drive real peers (rsyslogd, HTTP servers) against wall-clock deadlines;
+# they run in a process of their own so the CPU-heavy masking suites cannot starve them of the
+# two cooperative threads a 2-core machine has.
 unit-test:
-	$(SWIFT) test -j $(SWIFT_JOBS) --build-path $(BUILD_DIR)
+	$(SWIFT) test -j $(SWIFT_JOBS) --build-path $(BUILD_DIR) --skip AuditForwardingTests
+	$(SWIFT) test -j $(SWIFT_JOBS) --build-path $(BUILD_DIR) --filter AuditForwardingTests
 
 netfilter-test: build
 	CHP_NF_TOOL=$(abspath $(BUILD_DIR)/debug/dns-snoop-check) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/InterceptionTests/netns

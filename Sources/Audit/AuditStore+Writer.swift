@@ -294,9 +294,39 @@ extension AuditStore {
         return !moved
     }
 
-    /// Reads the chain's head from the file again.
+    /// Reads the chain's head from the file again, after another process appended to it. The
+    /// rows it added are checked to link to what this process wrote last; either way the next
+    /// events chain on the real tip (forking the chain would hide the other rows), and a break
+    /// is logged loudly for `chaperone audit verify` to name.
     func reloadHead() throws(AuditError) {
+        let old = chain.withLock { $0 }
         let fresh = try read { db in try ChainHead.load(db) }
+        if fresh.lastSeq != old.lastSeq || fresh.lastHash != old.lastHash {
+            let added = try read { db in
+                try AuditEventRecord.filter(AuditEventRecord.Columns.seq > old.lastSeq)
+                    .order(AuditEventRecord.Columns.seq).fetchAll(db)
+            }
+            var previous = old.lastHash
+            var linked = !added.isEmpty
+            for row in added {
+                guard row.prevHash == previous, AuditHash.chain(prevHash: row.prevHash, canonical: row.canonical) == row.hash
+                else {
+                    linked = false
+                    break
+                }
+                previous = row.hash
+            }
+            let metadata: Logger.Metadata = [
+                "audit.path": "\(path)", "audit.from": "\(old.lastSeq + 1)", "audit.to": "\(fresh.lastSeq)",
+            ]
+            if linked {
+                logger.warning("another process appended to the audit log; continuing after its events", metadata: metadata)
+            } else {
+                logger.error(
+                    "the audit log was changed by another process and does not link to this process's last event; run `chaperone audit verify`",
+                    metadata: metadata)
+            }
+        }
         chain.withLock { head in
             let lastCheckpointAt = head.lastCheckpointAt
             head = fresh
@@ -305,11 +335,24 @@ extension AuditStore {
     }
 
     /// A synchronous write transaction on the writer queue, errors mapped to ``AuditError``.
+    ///
+    /// A lock held by another process (a CLI pruning with the daemon stopped, a backup) is waited
+    /// out for up to two minutes rather than dropping the batch.
     func write(_ body: (Database) throws -> Void) throws(AuditError) {
-        do {
-            try pool.write(body)
-        } catch {
-            throw Self.databaseError("write to", path: path, error)
+        var waited: TimeInterval = 0
+        while true {
+            do {
+                try pool.write(body)
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && waited < 120 {
+                if waited == 0 {
+                    logger.warning("the audit log is locked by another process; waiting", metadata: ["audit.path": "\(path)"])
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+                waited += 0.1
+            } catch {
+                throw Self.databaseError("write to", path: path, error)
+            }
         }
     }
 

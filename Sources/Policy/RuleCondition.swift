@@ -25,7 +25,7 @@ public struct RuleCondition: Sendable, Hashable, Codable {
 
     /// Whether any key looks inside the body.
     public var needsBody: Bool {
-        models != nil || entities != nil || prompt != nil || tools != nil
+        models != nil || entities != nil || prompt != nil || tools != nil || minBodyKB != nil
     }
 
     /// Whether no key is set.

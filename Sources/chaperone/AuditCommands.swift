@@ -114,10 +114,13 @@ struct AuditCommand: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ValidationError("cannot read --checkpoint \(path)")
             }
+            // A jsonl sink's file holds the event lines as they are; a syslog receiver's may put
+            // a BOM or the RFC 5424 header in front: the event is the JSON object from the first brace.
             let lines = text.split(separator: "\n").map(String.init).filter { $0.contains("\"audit.checkpoint\"") }
-            guard let last = lines.last else {
+            guard let found = lines.last, let brace = found.firstIndex(of: "{") else {
                 throw ValidationError("\(path) holds no audit.checkpoint event line")
             }
+            let last = String(found[brace...])
             do { return try AuditCheckpointClaim(jsonLine: last) } catch { throw ValidationError("\(error)") }
         }
 

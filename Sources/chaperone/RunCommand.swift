@@ -128,14 +128,15 @@ struct RunCommand: AsyncParsableCommand {
         let serviceGroup = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
+        // Closing the event loops closes the connections still open; their session.close
+        // events are queued before the store is flushed, signed and closed.
+        try await group.shutdownGracefully()
         recorder.flush()
         if let audit {
-            // Open sessions were closed by the listener's shutdown; their events are queued.
             await audit.store.flush()
             _ = try? await audit.store.checkpoint()
             await audit.store.close()
         }
-        try await group.shutdownGracefully()
     }
 
     /// The audit store (STATE/audit.db) and its signing key, created on first start.

@@ -50,6 +50,9 @@ deny:
   - name: no-davinci
     when: {{models: ["davinci*"]}}
     message: "davinci is retired here; use gpt-4o-mini."
+  - name: no-huge-prompts
+    when: {{min_body_kb: 32}}
+    message: "prompts over 32 KiB need the batch API."
 approvals:
   - name: expensive-models
     when: {{models: ["o1-pro*"]}}
@@ -149,6 +152,20 @@ def test_decision_table_with_curl_as_each_user(penv: Env, user, request_, status
 
 
 @daemon_only
+def test_body_size_and_uninspectable_bodies(penv: Env):
+    """A 40 KiB prompt meets the size rule; a 70 KiB one is over the inspect limit (64 KiB), so
+    the model rules cannot be checked and the policy fails closed (on_uninspectable: deny)."""
+    tid = new_id()
+    code, body = chat_curl(penv, ALICE, "gpt-4o-mini", tid, prompt="x " * 20_000)
+    assert code == 403 and "32 KiB" in body["error"]["message"], body
+    assert not reached_upstream(penv, tid)
+    tid = new_id()
+    code, body = chat_curl(penv, ALICE, "gpt-4o-mini", tid, prompt="y " * 36_000)
+    assert code == 403, body
+    assert not reached_upstream(penv, tid)
+
+
+@daemon_only
 def test_sdks_get_the_providers_own_error_shape(penv: Env):
     """The openai SDK raises PermissionDeniedError with the reason; anthropic's raises its own."""
     out = penv.py_client("openai_client.py", "--mode", "chat", "--model", "davinci-002")
@@ -240,6 +257,24 @@ def test_nobody_approves_their_own_request(penv: Env):
     assert r.returncode != 0 and "own" in r.stderr.lower(), r.stderr
     p.kill()
     p.wait()
+
+
+@daemon_only
+def test_a_client_that_goes_away_withdraws_its_held_request(penv: Env):
+    p = _start_sdk(penv, "--mode", "chat", "--prompt", f"{AWS_KEY} then leave")
+    pending = wait_pending(penv, CAROL, lambda a: a["rule"] == "cloud-keys-in-prompt" and a["status"] == "pending")
+    p.kill()
+    p.wait()
+    deadline = time.monotonic() + 5
+    status = None
+    while time.monotonic() < deadline:
+        status = next(a["status"] for a in approvals(penv, CAROL) if a["id"] == pending["id"])
+        if status != "pending":
+            break
+        time.sleep(0.2)
+    assert status == "denied", status
+    r = penv.chaperone("approvals", "approve", pending["id"], "--reason", "late", user=CAROL)
+    assert r.returncode != 0, "a withdrawn request cannot be approved"
 
 
 # ---------------------------------------------------------------- ticket

@@ -34,6 +34,12 @@ final class SessionLedger: @unchecked Sendable {
     /// The subject events of this session are filed under.
     var subject: String? { principalSubject }
 
+    /// Keeps what attribution found, so a session that fails later still names its principal.
+    func remember(_ connection: InterceptedConnection) {
+        eventLoop.preconditionInEventLoop()
+        self.connection = connection
+    }
+
     /// Writes `session.open` (once).
     func open(_ connection: InterceptedConnection, mode: String) {
         eventLoop.preconditionInEventLoop()
@@ -51,7 +57,7 @@ final class SessionLedger: @unchecked Sendable {
     func close(_ connection: InterceptedConnection, error: String? = nil, logger: Logger) {
         eventLoop.preconditionInEventLoop()
         guard !isClosed else { return }
-        if !isOpen { open(connection, mode: error == nil ? "intercept" : "error") }
+        if !isOpen { open(self.connection ?? connection, mode: error == nil ? "intercept" : "error") }
         isClosed = true
         if self.error == nil { self.error = error }
         if let totals {
@@ -59,19 +65,13 @@ final class SessionLedger: @unchecked Sendable {
         }
         guard let trail else { return }
         let payload = AuditPayloads.sessionClose(self, durationMilliseconds: Double((NIODeadline.now() - start).nanoseconds) / 1e6)
-        let id = self.id
-        let subject = principalSubject
-        let policyHash = trail.currentPolicyHash
+        // Enqueued now, in order with the session's other events (and before the store closes at
+        // shutdown); the log line waits until it is durable.
+        trail.submit(.sessionClose, session: id, principal: principalSubject, payload: payload)
+        let store = trail.store
         Task {
-            do {
-                try await trail.store.append(
-                    AuditEventDraft(
-                        kind: .sessionClose, time: Date(), session: id, exchange: nil, principal: subject,
-                        policyHash: policyHash, payload: payload))
-                logger.debug("session closed and recorded")
-            } catch {
-                logger.error("cannot record the session's close", metadata: ["error": "\(error)"])
-            }
+            await store.flush()
+            logger.debug("session closed and recorded")
         }
     }
 }

@@ -46,6 +46,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var pendingRead = false
     /// A `101 Switching Protocols` head waiting for its `.end` before the stream is taken over.
     private var pendingUpgrade: HTTPResponseHead?
+    /// The policy's work on the held request (a hold can wait minutes); cancelled when the client goes.
+    private var decision: Task<GateVerdict, Never>?
 
     /// - Parameters:
     ///   - runtime: The daemon's shared state.
@@ -125,6 +127,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        decision?.cancel()
         if let exchange, !exchange.isComplete {
             // The client went away mid-exchange: cancel the upstream request rather than pay for it.
             if case .relaying(let upstream) = state { upstream.abandon() }
@@ -213,12 +216,16 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Asks the policy about the held request; the answer comes back on this event loop.
     private func decide(bodyInspected: Bool, context: ChannelHandlerContext) {
-        guard let gate = runtime.policy, let exchange, case .held(let buffered, let bodyBytes, false) = state else { return }
-        state = .held(buffered: buffered, bodyBytes: bodyBytes, deciding: true)
+        guard let gate = runtime.policy, let exchange, case .held(let buffered, let heldBytes, false) = state else { return }
+        state = .held(buffered: buffered, bodyBytes: heldBytes, deciding: true)
         var body: [UInt8] = []
-        if bodyInspected {
+        // Only a body the masker read goes to the policy: nothing unmasked leaves the handler.
+        if bodyInspected, exchange.requestMasking != nil {
             for case .body(.byteBuffer(let buffer)) in buffered { body.append(contentsOf: buffer.readableBytesView) }
         }
+        let bodyBytes =
+            exchange.requestEnded
+            ? exchange.requestBytes : exchange.head.headers.first(name: "content-length").flatMap(Int.init)
         var entities: [String: Int] = [:]
         for entry in exchange.findings.entries where entry.direction == "request" {
             entities[entry.entity.lowercased(), default: 0] += entry.count
@@ -229,19 +236,23 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             provider: connection.provider?.name, host: connection.serverName ?? "",
             method: exchange.head.method.rawValue,
             path: runtime.masking.forRecord(exchange.head.uri, session: maskingSession), body: body,
-            bodyBytes: exchange.requestBytes, bodyInspected: bodyInspected && exchange.requestEnded,
+            bodyBytes: bodyBytes, bodyInspected: bodyInspected && exchange.requestEnded,
             contentType: exchange.head.headers.first(name: "content-type"), entities: entities)
         ledger.activeHolds += 1
+        let task = Task { await gate.evaluate(input) }
+        decision = task
         let promise = context.eventLoop.makePromise(of: GateVerdict.self)
-        promise.completeWithTask { await gate.evaluate(input) }
+        promise.completeWithTask { await task.value }
+        let exchangeID = exchange.id
         promise.futureResult.assumeIsolatedUnsafeUnchecked().whenSuccess { verdict in
             self.ledger.activeHolds -= 1
-            self.apply(verdict)
+            self.decision = nil
+            self.apply(verdict, to: exchangeID)
         }
     }
 
-    private func apply(_ verdict: GateVerdict) {
-        guard let context, case .held(let buffered, _, true) = state else { return }
+    private func apply(_ verdict: GateVerdict, to exchangeID: String) {
+        guard let context, exchange?.id == exchangeID, case .held(let buffered, _, true) = state else { return }
         switch verdict {
         case .proceed(let note):
             exchange?.decision = note
@@ -418,7 +429,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             "ttfb_ms": .milliseconds(record.timeToFirstByteMilliseconds),
             "duration_ms": .milliseconds(record.durationMilliseconds), "error": .text(record.error),
             "decision": .text(exchange.decision), "websocket": .bool(exchange.upgraded),
-            "findings": AuditPayloads.findings(exchange.findings.entries.filter { $0.direction == "response" }),
+            "findings": AuditPayloads.findings(
+                exchange.findings.entries.filter { $0.direction == "response" } + exchange.responseRecordFindings.entries),
             "usage": exchange.responseCapture.flatMap { TokenUsage.extract(from: $0.text) }
                 .map { AuditValue.object($0.mapValues { .int(Int64($0)) }) } ?? .null,
         ]
@@ -506,7 +518,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 exchange.findings.add(output.findings, direction: .response)
                 if !output.bytes.isEmpty, exchange.responseCapture != nil {
                     let found = exchange.responseCapture!.append(output.bytes, at: exchange.elapsedMilliseconds)
-                    if !found.isEmpty { exchange.findings.add(found, direction: .record) }
+                    if !found.isEmpty { exchange.responseRecordFindings.add(found, direction: .record) }
                 }
                 self.exchange = exchange
                 if !output.bytes.isEmpty {
@@ -522,7 +534,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 if exchange.responseCapture != nil {
                     var found = exchange.responseCapture!.append(output.bytes, at: exchange.elapsedMilliseconds)
                     found += exchange.responseCapture!.finish(at: exchange.elapsedMilliseconds)
-                    if !found.isEmpty { exchange.findings.add(found, direction: .record) }
+                    if !found.isEmpty { exchange.responseRecordFindings.add(found, direction: .record) }
                 }
                 if !output.bytes.isEmpty {
                     context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: output.bytes)))), promise: nil)

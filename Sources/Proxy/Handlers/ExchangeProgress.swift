@@ -25,8 +25,11 @@ struct ExchangeProgress {
     var requestMasking: BodyMaskingStream?
     /// Masks the response body on its way to the client.
     var responseMasking: BodyMaskingStream?
-    /// What the maskers found, both directions.
+    /// What the maskers found: request, response, and the record-only pass over the request.
     var findings = FindingTally()
+    /// What the record-only pass found in the response body (kept apart so the request's
+    /// event never carries the response's findings).
+    var responseRecordFindings = FindingTally()
     /// The masked request body as the audit log keeps it; nil when it is not text we mask or
     /// there is no audit log.
     var requestCapture: BodyCapture?
@@ -68,6 +71,6 @@ struct ExchangeProgress {
         record.durationMilliseconds = Double((now - start).nanoseconds) / 1e6
         record.timeToFirstByteMilliseconds = firstByte.map { Double(($0 - start).nanoseconds) / 1e6 }
         record.error = error
-        record.findings = findings.entries
+        record.findings = findings.entries + responseRecordFindings.entries
     }
 }

@@ -19,7 +19,8 @@ struct FindingTally: Sendable, Equatable {
 
     mutating func add(_ findings: [MaskingFinding], direction: MaskingDirection) {
         for finding in findings {
-            isBlocking = isBlocking || finding.isBlocking
+            // A record-only rule shapes what is written, never whether the request may go.
+            isBlocking = isBlocking || (finding.isBlocking && direction != .record)
             if let index = entries.firstIndex(where: {
                 $0.rule == finding.ruleID && $0.direction == direction.rawValue
             }) {

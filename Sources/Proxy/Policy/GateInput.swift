@@ -17,7 +17,8 @@ struct GateInput: Sendable {
     var path: String
     /// The masked request body as far as it was read (at most the inspect limit).
     var body: [UInt8]
-    var bodyBytes: Int
+    /// The body's size: read whole, or announced by Content-Length; nil when unknown yet.
+    var bodyBytes: Int?
     /// Whether `body` is the whole body.
     var bodyInspected: Bool
     var contentType: String?

@@ -25,10 +25,10 @@ extension PolicyGate {
     /// (SO_PEERCRED) with the groups their token or `unix_users` gives them.
     public func controlOperations() -> [ControlRequest.Operation: ControlSocketServer.OperationHandler] {
         [
-            .approvalsList: { [self] _, _ in await listApprovals() },
+            .approvalsList: { [self] _, caller in await listApprovals(caller) },
             .approvalsApprove: { [self] request, caller in await resolve(request, caller: caller, approve: true) },
             .approvalsDeny: { [self] request, caller in await resolve(request, caller: caller, approve: false) },
-            .grantsList: { [self] _, _ in await listGrants() },
+            .grantsList: { [self] _, caller in await listGrants(caller) },
             .grantCreate: { [self] request, caller in await createGrant(request, caller: caller) },
             .grantRevoke: { [self] request, caller in await revokeGrant(request, caller: caller) },
             .policyReload: { [self] _, caller in
@@ -41,12 +41,33 @@ extension PolicyGate {
         ]
     }
 
+    /// The caller as approver or admin. A local account without a token gets only the groups
+    /// `unix_users` names: the `defaults.unauthenticated: group:X` fallback lets requests
+    /// through, it never makes anyone an approver.
     private func approver(_ caller: ControlCaller) -> PolicyPrincipal {
-        policyPrincipal(caller.principal, unixUser: caller.userName)
+        var principal = policyPrincipal(caller.principal, unixUser: caller.userName, uid: caller.uid)
+        if !caller.verified, caller.userName.flatMap({ policy.document.unixUsers[$0] }) == nil {
+            principal.groups = []
+        }
+        return principal
     }
 
-    private func listApprovals() async -> ControlResponse {
-        let list = await approvals.list(now: Date())
+    /// Whether `approval` was asked by this caller (same subject, e-mail or uid).
+    private func isOwn(_ approval: PendingApproval, _ caller: ControlCaller) -> Bool {
+        let me = approver(caller)
+        return approval.requester.subject == me.subject || approval.requester.attributes["uid"] == String(caller.uid)
+            || (me.email != nil && approval.requester.email?.lowercased() == me.email?.lowercased())
+    }
+
+    /// Pending approvals and recent decisions. Approvers and admins see every one; anyone else
+    /// only their own requests.
+    private func listApprovals(_ caller: ControlCaller) async -> ControlResponse {
+        let me = approver(caller)
+        // Pending first, then the 50 most recent decisions.
+        let all = await approvals.list(now: Date()) + (await approvals.history()).prefix(50)
+        let list = all.filter { approval in
+            isAdmin(caller) || !Set(approval.rule.approvers).isDisjoint(with: me.groups) || isOwn(approval, caller)
+        }
         return ControlResponse(ok: true, result: Self.json(list.map(Self.describe)))
     }
 
@@ -82,8 +103,10 @@ extension PolicyGate {
         }
     }
 
-    private func listGrants() async -> ControlResponse {
-        let list = await grants.list(now: Date())
+    /// Admins see every grant; anyone else the grants that apply to them.
+    private func listGrants(_ caller: ControlCaller) async -> ControlResponse {
+        let me = approver(caller)
+        let list = await grants.list(now: Date()).filter { isAdmin(caller) || $0.applies(to: me) }
         return ControlResponse(ok: true, result: Self.json(list.map(Self.describe)))
     }
 
@@ -102,8 +125,19 @@ extension PolicyGate {
         guard let subject = arguments["principal"], !subject.isEmpty else {
             return .refusal(code: "malformed", message: "name who gets the grant: chaperone grant PRINCIPAL --for 15m --reason …")
         }
-        guard let seconds = arguments["seconds"].flatMap(Double.init), seconds > 0 else {
+        guard let seconds = arguments["seconds"].flatMap(Double.init), seconds.isFinite, seconds > 0 else {
             return .refusal(code: "malformed", message: "say for how long: --for 15m")
+        }
+        guard seconds <= Self.longestGrant else {
+            return .refusal(code: "malformed", message: "a grant lasts at most 30 days; give the group access in policy.yaml instead")
+        }
+        let me = approver(caller)
+        let target = PolicyPrincipal(subject: subject, source: subject.hasPrefix("unix:") ? "unix" : "oidc",
+                                     unixUser: subject.hasPrefix("unix:") ? String(subject.dropFirst(5)) : nil)
+        if caller.uid != 0, target.subject == me.subject || target.subject == me.email || target.unixUser == caller.userName
+            || grantTargets(me, subject)
+        {
+            return .refusal(code: "selfGrant", message: "nobody grants themselves access; ask another admin")
         }
         guard let reason = arguments["reason"], !reason.isEmpty else {
             return .refusal(code: "justificationRequired", message: "a grant needs a reason: --reason \"…\"")
@@ -170,6 +204,15 @@ extension PolicyGate {
         ]
         payload.merge(extra) { _, new in new }
         trail?.submit(kind, session: nil, principal: grant.subject, payload: .object(payload))
+    }
+
+    /// The longest grant `chaperone grant` may create.
+    static let longestGrant: Double = 30 * 86_400
+
+    /// Whether a grant for `subject` would cover `me` (the grant's own matching rule).
+    private func grantTargets(_ me: PolicyPrincipal, _ subject: String) -> Bool {
+        let probe = Grant(id: "", subject: subject, created: Date(), expires: .distantFuture, reason: "", createdBy: "")
+        return probe.applies(to: me)
     }
 
     static func describe(_ approval: PendingApproval) -> [String: Any] {

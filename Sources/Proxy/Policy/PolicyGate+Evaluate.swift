@@ -8,8 +8,13 @@ extension PolicyGate {
     /// Decides one held request: writes `policy.decision`, and for an approval rule runs it
     /// (hold: waits for an approver; ticket: files the request and refuses at once).
     func evaluate(_ input: GateInput) async -> GateVerdict {
+        let verdict = await decide(input)
+        return verdict
+    }
+
+    private func decide(_ input: GateInput) async -> GateVerdict {
         let policy = self.policy
-        let principal = policyPrincipal(input.principal, unixUser: input.unixUser)
+        let principal = policyPrincipal(input.principal, unixUser: input.unixUser, uid: input.uid)
         let request = Self.request(from: input, principal: principal)
         let now = Date()
         let active = await grants.active(for: principal, now: now)
@@ -55,6 +60,16 @@ extension PolicyGate {
             "request held for approval",
             metadata: ["approval": "\(pending.id)", "rule": "\(rule.name)", "requester": "\(request.principal.subject)"])
         let resolution = await approvals.wait(pending.id, timeout: .milliseconds(Int64(rule.timeout * 1000)))
+        if Task.isCancelled {
+            // The client went away while waiting: withdraw the request so nobody approves a
+            // request that no longer exists.
+            _ = try? await approvals.deny(
+                pending.id, approver: request.principal, reason: "withdrawn: the client closed the connection", now: Date())
+            recordApproval(.approvalExpired, pending, input: input, extra: ["reason": .string("the client closed the connection")])
+            return .refuse(
+                ProviderErrorBody(status: 499, type: "client_closed", message: "the client closed the connection"),
+                note: "withdrawn:\(pending.id)")
+        }
         switch resolution {
         case .approved:
             return .proceed(note: "approved:\(pending.id)")
@@ -83,7 +98,7 @@ extension PolicyGate {
         return PolicyRequest(
             principal: principal, provider: input.provider, host: input.host, method: input.method, path: input.path,
             model: RequestFacts.model(inJSON: isJSON ? input.body : [], path: input.path),
-            bodyBytes: input.bodyBytes, bodyInspected: input.bodyInspected || input.bodyBytes == 0,
+            bodyBytes: input.bodyBytes, bodyInspected: input.bodyInspected,
             entities: input.entities, usesTools: isJSON && RequestFacts.usesTools(inJSON: input.body),
             text: isJSON ? RequestFacts.text(inJSON: input.body) : (input.body.isEmpty ? nil : String(decoding: input.body, as: UTF8.self)))
     }

@@ -106,15 +106,22 @@ public final class PolicyGate: Sendable {
     }
 
     /// The principal as the policy sees it, with the groups it maps the principal to.
-    func policyPrincipal(_ principal: Principal?, unixUser: String?) -> PolicyPrincipal {
+    ///
+    /// The kernel's uid goes into `attributes["uid"]` whatever the source, so a person cannot
+    /// approve their own request by switching between their token and their unix account.
+    func policyPrincipal(_ principal: Principal?, unixUser: String?, uid: UInt32?) -> PolicyPrincipal {
         guard let principal else {
-            return PolicyPrincipal(subject: "unknown", source: "unix", unixUser: unixUser)
+            var attributes: [String: String] = [:]
+            if let uid { attributes["uid"] = String(uid) }
+            return PolicyPrincipal(subject: "unknown", source: "unix", attributes: attributes, unixUser: unixUser)
         }
         var user = unixUser
         if principal.source == .unix, user == nil { user = principal.name }
+        var attributes = principal.attributes
+        if let uid, attributes["uid"] == nil { attributes["uid"] = String(uid) }
         let base = PolicyPrincipal(
             subject: principal.subject, email: principal.email, groups: principal.groups,
-            source: principal.source.rawValue, attributes: principal.attributes, unixUser: user)
+            source: principal.source.rawValue, attributes: attributes, unixUser: user)
         return policy.resolvingGroups(of: base)
     }
 }

@@ -87,6 +87,7 @@ struct ConnectionSetup: Sendable {
                     connection.attribution = found.peer
                     connection.principal = found.principal
                     if let uid = found.peer?.uid { logger[metadataKey: "peer.uid"] = "\(uid)" }
+                    ledger.remember(connection)
                     let closing = connection
                     let closingLogger = logger
                     channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
