@@ -4,6 +4,7 @@
 #               intercepted inside a network namespace, with the record it produced
 #   make test   installs what it needs and runs every test (unit + end-to-end in namespaces)
 #   make bench  the interception benchmark on a release build; rewrites docs/benchmarks.md
+#   make bench-audit  the audit log's cost on a release build; rewrites docs/benchmarks-audit.md
 #
 # Everything the tests use is installed here: CI starts from a clean clone on a fresh machine.
 
@@ -29,7 +30,7 @@ PIP_REQUIREMENTS := Tests/EndToEnd/requirements.txt
 MITM_VENV        ?= /tmp/chp-mitm-venv
 
 .PHONY: all build deps apt-deps pip-deps mitm-venv test unit-test netfilter-test e2e-test deploy-test \
-        bench-smoke bench demo clean
+        bench-smoke bench bench-audit demo clean
 
 all: build
 
@@ -74,6 +75,12 @@ bench-smoke: build mitm-venv
 bench: deps mitm-venv
 	$(SWIFT) build -c release -j $(SWIFT_JOBS) --build-path $(BUILD_DIR)
 	CHP_BENCH_MITM_VENV=$(MITM_VENV) $(PYTHON) Benchmarks/interception/run.py --binary $(abspath $(BUILD_DIR))/release/chaperone
+
+# The audit log's cost (store throughput, latency added per exchange) on a release build;
+# rewrites docs/benchmarks-audit.*.
+bench-audit: deps
+	$(SWIFT) build -c release -j $(SWIFT_JOBS) --build-path $(BUILD_DIR)
+	$(PYTHON) Benchmarks/audit/run.py --binary $(abspath $(BUILD_DIR))/release/chaperone
 
 deploy-test: build
 	CHAPERONE_BIN=$(abspath $(CHAPERONE)) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/Deploy

@@ -88,11 +88,25 @@ def main() -> int:
         cert = env.s_client("api.openai.com:443", "api.openai.com")
         print(f"  subject: {cert.leaf.subject.rfc4514_string()}\n  issuer:  {cert.leaf.issuer.rfc4514_string()}")
 
-        step(f"6. the record the daemon wrote ({env.exchanges_path}): metadata and findings, never a value")
+        step(f"6. the one-line summary the daemon wrote ({env.exchanges_path}): metadata and findings, never a value")
         time.sleep(0.3)
         records = [r for r in env.exchanges() if r.get("kind") == "exchange"]
         print(json.dumps(records[-1], indent=2, sort_keys=True))
-        return 0
+
+        step("7. the audit log: chaperone sessions list (run as the daemon's user, who owns the store)")
+        time.sleep(0.5)
+        listing = env.chaperone("sessions", "list", user=conftest.DAEMON_USER)
+        print(listing.stdout.rstrip())
+        sessions = json.loads(env.chaperone("sessions", "list", "--json", user=conftest.DAEMON_USER).stdout or "[]")
+        streamed = next((x for x in sessions if x["exchanges"] and x["sni"] == "api.openai.com"), None)
+        if streamed:
+            step(f"8. chaperone replay {streamed['id']} --speed 4: the exchange as the client saw it, masked, at 4x its pace (--raw: the SSE wire form)")
+            print(env.chaperone("replay", streamed["id"], "--speed", "4", user=conftest.DAEMON_USER, timeout=60).stdout.rstrip())
+
+        step("9. chaperone audit verify: the hash chain and every signed checkpoint")
+        verify = env.chaperone("audit", "verify", user=conftest.DAEMON_USER)
+        print((verify.stdout + verify.stderr).rstrip())
+        return 0 if verify.returncode == 0 else 1
     finally:
         env.close()
         if os.environ.get("CHP_DEMO_KEEP") == "1":

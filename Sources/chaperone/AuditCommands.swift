@@ -48,7 +48,7 @@ struct AuditCommand: AsyncParsableCommand {
             Run these as the daemon's user (sudo -u chaperone chaperone audit …): the store and \
             the key belong to it.
             """,
-        subcommands: [Verify.self, Export.self, Prune.self, PublicKey.self])
+        subcommands: [Verify.self, Export.self, Prune.self, PublicKey.self, AuditBenchCommand.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

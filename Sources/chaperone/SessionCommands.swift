@@ -106,13 +106,15 @@ struct ReplayCommand: AsyncParsableCommand {
         abstract: "Show a recorded session as the client saw it, masked, at its original pace.",
         discussion: """
             Each exchange prints its request (method, path, model, the masked body) and its \
-            response; a streamed response prints its masked chunks with the gaps they had \
+            response; a streamed response prints its masked text (the SSE wire form with \
+            --raw) chunk by chunk with the gaps the chunks had \
             (--speed 1), N times faster (--speed N) or at once (--speed max). --json prints the \
             session's audit events, one JSON object per line, at once.
             """)
 
     @Argument(help: "The session id (chaperone sessions list).") var session: String
     @Option(help: "1 for the original pace, N for N times faster, max for no pauses.") var speed = "1"
+    @Flag(help: "Print a streamed response as it went over the wire (SSE lines), not as its text.") var raw = false
     @OptionGroup var store: AuditStoreOption
     @Flag(help: "Print the session's events as JSON lines.") var json = false
 
@@ -159,13 +161,15 @@ struct ReplayCommand: AsyncParsableCommand {
             print("\n< \(payload["status"]?.intValue.map(String.init) ?? "-") \(payload["content_type"]?.stringValue ?? "")")
             if case .array(let chunks)? = payload["chunks"] {
                 var last = 0.0
+                var text = SSETextExtractor()
                 for chunk in chunks {
                     let at = chunk["t_ms"]?.doubleValue ?? last
                     if let factor, at > last {
                         try await Task.sleep(for: .milliseconds(Int64((at - last) / factor)))
                     }
                     last = max(last, at)
-                    print(chunk["data"]?.stringValue ?? "", terminator: "")
+                    let data = chunk["data"]?.stringValue ?? ""
+                    print(raw ? data : text.feed(data), terminator: "")
                     fflush(nil)
                 }
                 print("")
@@ -177,5 +181,36 @@ struct ReplayCommand: AsyncParsableCommand {
         default:
             print("# \(event.kind.rawValue)")
         }
+    }
+}
+
+/// The text a person saw in a streamed completion: the deltas of OpenAI chat
+/// (`choices[].delta.content`), OpenAI responses (`response.output_text.delta`) and Anthropic
+/// (`content_block_delta` → `delta.text`) events, from SSE bytes cut anywhere.
+struct SSETextExtractor {
+    private var pending = ""
+
+    mutating func feed(_ data: String) -> String {
+        pending += data
+        var out = ""
+        while let newline = pending.firstIndex(of: "\n") {
+            let line = pending[..<newline].trimmingCharacters(in: .whitespaces)
+            pending = String(pending[pending.index(after: newline)...])
+            guard line.hasPrefix("data:") else { continue }
+            let json = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { continue }
+            if let choices = object["choices"] as? [[String: Any]] {
+                for choice in choices {
+                    if let delta = choice["delta"] as? [String: Any], let content = delta["content"] as? String { out += content }
+                }
+            } else if object["type"] as? String == "response.output_text.delta", let delta = object["delta"] as? String {
+                out += delta
+            } else if object["type"] as? String == "content_block_delta", let delta = object["delta"] as? [String: Any],
+                let text = delta["text"] as? String
+            {
+                out += text
+            }
+        }
+        return out
     }
 }

@@ -67,3 +67,20 @@ def test_quick_run_writes_report_json_and_plot(tmp_path: Path) -> None:
     # The namespace is gone.
     ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10).stdout
     assert not any(line.startswith("chp-e2e-") for line in ns.splitlines()), ns
+
+
+def test_audit_benchmark_quick_run_writes_its_report(tmp_path: Path) -> None:
+    """Benchmarks/audit/run.py --quick: the store bench and the on/off exchange comparison run
+    and write their report; no speed is asserted."""
+    if os.geteuid() != 0:
+        pytest.skip("the benchmark needs root (network namespaces)")
+    argv = [sys.executable, str(REPO / "Benchmarks" / "audit" / "run.py"), "--quick", "--out-dir", str(tmp_path)]
+    if os.environ.get("CHAPERONE_BIN"):
+        argv += ["--binary", os.environ["CHAPERONE_BIN"]]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, f"audit run.py --quick exited {p.returncode}\n{p.stderr[-4000:]}"
+    result = json.loads((tmp_path / "benchmarks-audit-quick.json").read_text())
+    assert result["store"]["events_per_second"] > 0 and result["store"]["submit_ns_per_event"] > 0
+    for mode in ("json", "stream"):
+        assert result["exchange"][mode]["requests_each"] == 20, result["exchange"]
+    assert "What the audit log adds" in (tmp_path / "benchmarks-audit-quick.md").read_text()

@@ -32,12 +32,23 @@ enum TokenUsage {
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
         guard needle.count <= haystack.count, start <= haystack.count - needle.count else { return nil }
-        var index = start
-        while index <= haystack.count - needle.count {
-            if haystack[index] == needle[0], Array(haystack[index..<index + needle.count]) == needle { return index }
-            index += 1
+        let last = haystack.count - needle.count
+        return haystack.withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { pin in
+                var index = start
+                outer: while index <= last {
+                    if hay[index] == pin[0] {
+                        for offset in 1..<pin.count where hay[index + offset] != pin[offset] {
+                            index += 1
+                            continue outer
+                        }
+                        return index
+                    }
+                    index += 1
+                }
+                return nil
+            }
         }
-        return nil
     }
 
     /// The index of the `}` closing the object that starts at `start`, skipping strings.
