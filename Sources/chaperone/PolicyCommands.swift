@@ -28,11 +28,20 @@ struct PolicyCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let loaded: Result<Policy, PolicyError>
+            let url = URL(fileURLWithPath: directory)
+            var loaded: Result<Policy, PolicyError>
             do {
-                loaded = .success(try Policy.load(directory: URL(fileURLWithPath: directory)))
+                loaded = .success(try Policy.load(directory: url))
             } catch {
                 loaded = .failure(error)
+            }
+            if case .success(let policy) = loaded {
+                let problems = PolicyMaskingCheck.problems(of: policy, rulesDirectory: url)
+                if !problems.isEmpty {
+                    loaded = .failure(PolicyError(diagnostics: problems.map {
+                        PolicyDiagnostic(file: "policy.yaml", line: 1, column: 1, message: $0)
+                    }))
+                }
             }
             switch loaded {
             case .success(let policy):

@@ -87,7 +87,7 @@ struct RunCommand: AsyncParsableCommand {
             minter: LeafMinter(authority: authority, lifetime: configuration.leafLifetime),
             capacity: configuration.leafCacheSize)
         let audit = try openAudit(configuration, logger: logger)
-        let gate = try loadPolicy(configuration, catalog: catalog, audit: audit, logger: logger)
+        let gate = try loadPolicy(configuration, catalog: catalog, audit: audit, masking: masking, logger: logger)
         let runtime = ProxyRuntime(
             configuration: configuration, catalog: catalog, leafCache: leafCache, upstreamTLS: upstreamTLS,
             recorder: recorder, masking: masking, attributor: attributor, tokens: tokens, audit: audit, policy: gate,
@@ -165,7 +165,8 @@ struct RunCommand: AsyncParsableCommand {
 
     /// The policy of the rules directory; without a policy.yaml every request passes (logged).
     private func loadPolicy(
-        _ configuration: ChaperoneConfiguration, catalog: ProviderCatalog, audit: AuditTrail?, logger: Logger
+        _ configuration: ChaperoneConfiguration, catalog: ProviderCatalog, audit: AuditTrail?, masking: MaskingEngine,
+        logger: Logger
     ) throws -> PolicyGate? {
         let directory = configuration.effectiveRulesDirectory
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("policy.yaml").path) else {
@@ -179,10 +180,15 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("the policy does not load; fix it (chaperone policy check \(directory.path)):\n\(error.description)")
         }
         logger.notice("policy loaded", metadata: ["hash": "\(policy.hash.prefix(12))", "dir": "\(directory.path)"])
-        return try PolicyGate(
-            policy: policy, rulesDirectory: directory, knownProviders: Set(catalog.providers.map { $0.name }), trail: audit,
-            webhookURL: configuration.policy.approvalWebhook, trustBundle: configuration.upstream.trustBundle,
-            grantsPath: configuration.grantsPath, logger: logger)
+        do {
+            return try PolicyGate(
+                policy: policy, rulesDirectory: directory, knownProviders: Set(catalog.providers.map { $0.name }),
+                trail: audit, webhookURL: configuration.policy.approvalWebhook,
+                trustBundle: configuration.upstream.trustBundle, grantsPath: configuration.grantsPath,
+                defaultMasking: masking, logger: logger)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
+        }
     }
 
     /// The SIEM forwarder of `audit.sinks`, or nil when none are configured.

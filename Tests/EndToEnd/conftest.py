@@ -143,6 +143,7 @@ class Options:
     # The policy.yaml the daemon runs with: the permissive test policy by default (the tests of
     # interception are not about policy), a test's own text, or None for the shipped Rules/policy.yaml.
     policy: str | None = "default-test-policy"
+    rules_files: dict | None = None    # more files for the rules directory (name -> text)
     audit: dict | None = None          # extra keys of the config's `audit:` section
     policy_options: dict | None = None  # the config's `policy:` section
 
@@ -243,6 +244,8 @@ class Env:
         if policy is not None:
             text = ALLOW_ALL_POLICY if policy == "default-test-policy" else policy
             (self.rules_dir / "policy.yaml").write_text(text)
+        for name, text in (self.opts.rules_files or {}).items():
+            (self.rules_dir / name).write_text(text)
         for f in [self.rules_dir, *self.rules_dir.iterdir()]:
             os.chmod(f, 0o755 if f.is_dir() else 0o644)
 

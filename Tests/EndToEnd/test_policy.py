@@ -360,6 +360,51 @@ def test_reload_with_a_broken_file_keeps_the_old_policy(make_env):
     assert code == 403 and "gpt-4o-mini" in body["error"]["message"], body
 
 
+# ---------------------------------------------------------------- masking rule sets per group
+
+
+STRICT_POLICY = POLICY.replace(
+    '    endpoints: [chat, embeddings, models]\n',
+    '    endpoints: [chat, embeddings, models]\n    masking: strict\n', 1)
+
+STRICT_MASKING = """\
+version: 1
+rules:
+  - id: codenames
+    entity: PROJECT
+    terms: ["Project Kestrel"]
+    action: redact
+  - id: email
+    builtin: email
+    action: redact
+"""
+
+
+@daemon_only
+def test_each_group_gets_the_masking_rule_set_the_policy_names(make_env):
+    """engineering (alice) runs under masking.strict.yaml, which masks a code name; security
+    (carol) under masking.yaml, which does not know it."""
+    e = make_env(policy=STRICT_POLICY, rules_files={"masking.strict.yaml": STRICT_MASKING})
+    sent = {}
+    for user in (ALICE, CAROL):
+        tid = new_id()
+        code, _ = chat_curl(e, user, "gpt-4o-mini", tid, prompt="status of Project Kestrel?")
+        assert code == 200
+        sent[user] = json.dumps(e.upstream_records(tid))
+    assert "Project Kestrel" not in sent[ALICE] and "[PROJECT]" in sent[ALICE], sent[ALICE]
+    assert "Project Kestrel" in sent[CAROL], sent[CAROL]
+
+
+@daemon_only
+def test_a_policy_naming_a_missing_masking_rule_set_is_refused(penv: Env, tmp_path: Path):
+    """`policy check` names the missing file; a reload to such a policy keeps the old one."""
+    bad = tmp_path / "rules"
+    bad.mkdir()
+    (bad / "policy.yaml").write_text(STRICT_POLICY)
+    p = penv.chaperone("policy", "check", bad, config=False)
+    assert p.returncode != 0 and "masking.strict.yaml" in p.stderr, p.stderr
+
+
 # ---------------------------------------------------------------- the CLI
 
 

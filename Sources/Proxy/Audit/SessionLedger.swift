@@ -41,15 +41,18 @@ final class SessionLedger: @unchecked Sendable {
     }
 
     /// Writes `session.open` (once).
-    func open(_ connection: InterceptedConnection, mode: String) {
+    func open(_ connection: InterceptedConnection, mode: String, masking: String? = nil) {
         eventLoop.preconditionInEventLoop()
         guard !isOpen else { return }
         isOpen = true
         self.connection = connection
         principalSubject = connection.effectivePrincipal?.subject
-        trail?.submit(
-            .sessionOpen, session: id, principal: principalSubject,
-            payload: AuditPayloads.sessionOpen(connection, mode: mode))
+        var payload = AuditPayloads.sessionOpen(connection, mode: mode)
+        if case .object(var fields) = payload {
+            fields["masking"] = .text(masking)
+            payload = .object(fields)
+        }
+        trail?.submit(.sessionOpen, session: id, principal: principalSubject, payload: payload)
     }
 
     /// Writes `session.close` (once; opening the session first when it never got that far) and

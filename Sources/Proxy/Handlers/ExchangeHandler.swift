@@ -36,6 +36,8 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let runtime: ProxyRuntime
     private let ledger: SessionLedger
+    /// The masking rule set the policy names for this connection's principal.
+    private let masking: MaskingEngine
     private let maskingSession: MaskingSession
     private var connection: InterceptedConnection
     private let isHTTP2: Bool
@@ -53,15 +55,17 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     ///   - runtime: The daemon's shared state.
     ///   - connection: What is known of the client connection.
     ///   - ledger: The connection's audit session, shared by its HTTP/2 streams.
+    ///   - masking: The connection's masking rule set.
     ///   - maskingSession: The connection's masking session, shared by its HTTP/2 streams.
     ///   - isHTTP2: Whether this handler serves one HTTP/2 stream.
     ///   - logger: The connection's logger.
     init(
-        runtime: ProxyRuntime, connection: InterceptedConnection, ledger: SessionLedger,
+        runtime: ProxyRuntime, connection: InterceptedConnection, ledger: SessionLedger, masking: MaskingEngine,
         maskingSession: MaskingSession, isHTTP2: Bool, logger: Logger
     ) {
         self.runtime = runtime
         self.ledger = ledger
+        self.masking = masking
         self.maskingSession = maskingSession
         self.connection = connection
         self.isHTTP2 = isHTTP2
@@ -156,7 +160,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             "request",
             metadata: [
                 "method": "\(head.method.rawValue)",
-                "path": "\(runtime.masking.forRecord(head.uri, session: maskingSession))",
+                "path": "\(masking.forRecord(head.uri, session: maskingSession))",
             ])
         ledger.exchanges += 1
         var progress = ExchangeProgress(id: "\(ledger.id).\(ledger.exchanges)", head: head, start: .now())
@@ -166,7 +170,6 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             from: head, serverName: connection.serverName ?? "", keepUpgrade: isUpgrade)
         // Responses must arrive in a form the masker can read.
         upstreamHead.headers.replaceOrAdd(name: "accept-encoding", value: "identity")
-        let masking = runtime.masking
         let dialect = SSEEventMasker.Dialect.of(connection.provider?.wireFormat ?? .openai, path: head.uri)
         progress.requestMasking = BodyMaskingStream.make(
             for: head.headers, masker: masking.request, session: maskingSession, dialect: dialect)
@@ -235,7 +238,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             unixUser: connection.attribution?.userName, uid: connection.attribution?.uid,
             provider: connection.provider?.name, host: connection.serverName ?? "",
             method: exchange.head.method.rawValue,
-            path: runtime.masking.forRecord(exchange.head.uri, session: maskingSession), body: body,
+            path: masking.forRecord(exchange.head.uri, session: maskingSession), body: body,
             bodyBytes: bodyBytes, bodyInspected: bodyInspected && exchange.requestEnded,
             contentType: exchange.head.headers.first(name: "content-type"), entities: entities)
         ledger.activeHolds += 1
@@ -379,7 +382,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var record = connection.makeRecord(kind: exchange.upgraded ? .websocket : .exchange)
         exchange.fill(&record)
         // A query string can carry a key (Gemini's `?key=`) or an address: never write it raw.
-        record.path = runtime.masking.forRecord(exchange.head.uri, session: maskingSession)
+        record.path = masking.forRecord(exchange.head.uri, session: maskingSession)
         runtime.recorder.record(record)
         recordResponse(exchange, record: record)
         ledger.bytesIn += exchange.requestBytes
@@ -402,7 +405,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let audit = runtime.audit, var exchange, !exchange.requestRecorded else { return }
         exchange.requestRecorded = true
         self.exchange = exchange
-        let path = runtime.masking.forRecord(exchange.head.uri, session: maskingSession)
+        let path = masking.forRecord(exchange.head.uri, session: maskingSession)
         let requestFindings = exchange.findings.entries.filter { $0.direction != "response" }
         var payload: [String: AuditValue] = [
             "method": .string(exchange.head.method.rawValue), "path": .string(path),
@@ -487,13 +490,13 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var clientHead = HeaderRewriter.clientHead(from: head, version: isHTTP2 ? .http2 : exchange.head.version)
             let dialect = SSEEventMasker.Dialect.of(connection.provider?.wireFormat ?? .openai, path: exchange.head.uri)
             exchange.responseMasking = BodyMaskingStream.make(
-                for: head.headers, masker: runtime.masking.response, session: maskingSession, dialect: dialect)
+                for: head.headers, masker: masking.response, session: maskingSession, dialect: dialect)
             exchange.responseContentType = head.headers.first(name: "content-type")
             exchange.responseIsStream = exchange.responseContentType?.lowercased().hasPrefix("text/event-stream") ?? false
             if exchange.responseMasking != nil, let audit = runtime.audit {
                 exchange.responseCapture = BodyCapture(
                     limit: audit.bodyLimit,
-                    recordMasking: runtime.masking.recordAfterResponse.flatMap {
+                    recordMasking: masking.recordAfterResponse.flatMap {
                         BodyMaskingStream.make(for: head.headers, masker: $0, session: maskingSession, dialect: dialect)
                     })
             }
@@ -614,7 +617,7 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var record = connection.makeRecord(kind: .websocket)
             exchange.responseEnded = true
             exchange.fill(&record)
-            record.path = runtime.masking.forRecord(exchange.head.uri, session: maskingSession)
+            record.path = masking.forRecord(exchange.head.uri, session: maskingSession)
             let start = exchange.start
             context.channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
                 record.requestBytes += clientGlue.bytesRead

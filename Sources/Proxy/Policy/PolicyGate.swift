@@ -1,6 +1,7 @@
 public import Foundation
 import Audit
 import Identity
+import Masking
 public import Logging
 import NIOConcurrencyHelpers
 public import Policy
@@ -11,7 +12,15 @@ public import Policy
 /// The policy in force is swapped whole on reload; a request is decided by the one in force when
 /// it was asked, and its hash goes into every event of that decision (invariant 2).
 public final class PolicyGate: Sendable {
-    private let current: NIOLockedValueBox<Policy>
+    /// The policy in force and the masking rule sets it names, swapped together.
+    struct InForce: Sendable {
+        var policy: Policy
+        var masking: [String: MaskingEngine]
+    }
+
+    private let current: NIOLockedValueBox<InForce>
+    /// `masking.yaml`, the rule set called `default`; it also holds the organisation key.
+    let defaultMasking: MaskingEngine
     /// Pending and decided approvals.
     public let approvals: ApprovalBook
     /// Time-bound grants.
@@ -33,12 +42,18 @@ public final class PolicyGate: Sendable {
     ///   - webhookURL: Where pending approvals are announced, if anywhere.
     ///   - trustBundle: Trust for an https webhook (nil: the system store).
     ///   - grantsPath: Where grants are kept across restarts.
+    ///   - defaultMasking: The rule set of `masking.yaml`.
     ///   - logger: The daemon's logger.
+    /// - Throws: ``ConfigurationError`` when a masking rule set the policy names does not load.
     public init(
         policy: Policy, rulesDirectory: URL, knownProviders: Set<String>, trail: AuditTrail?, webhookURL: String?,
-        trustBundle: String?, grantsPath: String, logger: Logger
+        trustBundle: String?, grantsPath: String, defaultMasking: MaskingEngine, logger: Logger
     ) throws {
-        current = NIOLockedValueBox(policy)
+        self.defaultMasking = defaultMasking
+        current = NIOLockedValueBox(
+            InForce(
+                policy: policy,
+                masking: try Self.loadMasking(for: policy, rulesDirectory: rulesDirectory, default: defaultMasking)))
         approvals = ApprovalBook()
         self.grantsPath = grantsPath
         grants = GrantBook()
@@ -56,7 +71,36 @@ public final class PolicyGate: Sendable {
     }
 
     /// The policy in force.
-    public var policy: Policy { current.withLockedValue { $0 } }
+    public var policy: Policy { current.withLockedValue { $0.policy } }
+
+    /// The masking rule set the policy names for a principal, with its name; `masking.yaml`
+    /// when the name has no rule set (which a loaded policy never allows).
+    func maskingEngine(for principal: Principal?, unixUser: String?, uid: UInt32?) -> (name: String, engine: MaskingEngine) {
+        let inForce = current.withLockedValue { $0 }
+        let name = inForce.policy.maskingRuleSet(for: policyPrincipal(principal, unixUser: unixUser, uid: uid))
+        return (name, inForce.masking[name] ?? defaultMasking)
+    }
+
+    /// The rule sets a policy names: `default` is `masking.yaml`, any other NAME is
+    /// `masking.NAME.yaml` in the rules directory.
+    static func loadMasking(
+        for policy: Policy, rulesDirectory: URL, default defaultMasking: MaskingEngine
+    ) throws(ConfigurationError) -> [String: MaskingEngine] {
+        var names: Set<String> = [policy.document.defaults.masking]
+        for group in policy.document.groups { if let name = group.masking { names.insert(name) } }
+        var engines: [String: MaskingEngine] = ["default": defaultMasking]
+        for name in names where name != "default" {
+            let file = rulesDirectory.appendingPathComponent("masking.\(name).yaml")
+            guard FileManager.default.fileExists(atPath: file.path) else {
+                throw ConfigurationError(
+                    .invalidValue,
+                    "policy.yaml names the masking rule set '\(name)' but \(file.path) does not exist; create it (same format as masking.yaml) or name 'default'")
+            }
+            let ruleSet = try MaskingEngine.loadRuleSet(from: file)
+            engines[name] = try MaskingEngine(ruleSet: ruleSet, organisationKey: defaultMasking.organisationKey)
+        }
+        return engines
+    }
 
     var needsBody: Bool { policy.needsBody }
     var inspectLimit: Int { policy.inspectLimitBytes }
@@ -76,16 +120,23 @@ public final class PolicyGate: Sendable {
     @discardableResult
     public func reload(reason: String) async -> Bool {
         let loaded: Policy
+        let masking: [String: MaskingEngine]
         do {
             loaded = try Policy.load(directory: rulesDirectory)
-        } catch {
+            masking = try Self.loadMasking(for: loaded, rulesDirectory: rulesDirectory, default: defaultMasking)
+        } catch let error as PolicyError {
             logger.error(
                 "policy reload (\(reason)) failed; the policy in force is kept",
                 metadata: ["kept": "\(policy.hash.prefix(12))", "errors": "\(error.description)"])
             return false
+        } catch {
+            logger.error(
+                "policy reload (\(reason)) failed; the policy in force is kept",
+                metadata: ["kept": "\(policy.hash.prefix(12))", "errors": "\(error)"])
+            return false
         }
         guard loaded.hash != policy.hash else { return false }
-        current.withLockedValue { $0 = loaded }
+        current.withLockedValue { $0 = InForce(policy: loaded, masking: masking) }
         trail?.currentPolicyHash = loaded.hash
         await recordSnapshot(loaded)
         logger.notice("policy reloaded (\(reason))", metadata: ["hash": "\(loaded.hash.prefix(12))"])

@@ -136,7 +136,8 @@ struct ConnectionSetup: Sendable {
             try sync.addHandler(
                 ApplicationProtocolNegotiationHandler { result, channel in
                     var connection = connection
-                    let maskingSession = runtime.masking.makeSession()
+                    let (maskingName, masking) = runtime.maskingEngine(for: connection)
+                    let maskingSession = masking.makeSession()
                     logger.debug("client TLS established", metadata: ["alpn": "\(result)"])
                     switch result {
                     case .negotiated(let protocolName):
@@ -144,18 +145,18 @@ struct ConnectionSetup: Sendable {
                     case .fallback:
                         connection.alpn = nil
                     }
-                    ledger.open(connection, mode: "intercept")
+                    ledger.open(connection, mode: "intercept", masking: maskingName)
                     if connection.alpn == "h2" {
                         return Self.configureHTTP2(
-                            channel: channel, connection: connection, ledger: ledger, maskingSession: maskingSession,
-                            runtime: runtime, logger: logger)
+                            channel: channel, connection: connection, ledger: ledger, masking: masking,
+                            maskingSession: maskingSession, runtime: runtime, logger: logger)
                     }
                     return channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
                         try HTTP1PipelineNames.addHTTPHandlers(to: sync)
                         try sync.addHandler(
                             ExchangeHandler(
-                                runtime: runtime, connection: connection, ledger: ledger,
+                                runtime: runtime, connection: connection, ledger: ledger, masking: masking,
                                 maskingSession: maskingSession, isHTTP2: false, logger: logger))
                     }
                 })
@@ -163,7 +164,7 @@ struct ConnectionSetup: Sendable {
     }
 
     private static func configureHTTP2(
-        channel: any Channel, connection: InterceptedConnection, ledger: SessionLedger,
+        channel: any Channel, connection: InterceptedConnection, ledger: SessionLedger, masking: MaskingEngine,
         maskingSession: MaskingSession, runtime: ProxyRuntime, logger: Logger
     ) -> EventLoopFuture<Void> {
         channel.configureHTTP2Pipeline(mode: .server, inboundStreamInitializer: { stream in
@@ -172,8 +173,8 @@ struct ConnectionSetup: Sendable {
                 try sync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                 try sync.addHandler(
                     ExchangeHandler(
-                        runtime: runtime, connection: connection, ledger: ledger, maskingSession: maskingSession,
-                        isHTTP2: true, logger: logger))
+                        runtime: runtime, connection: connection, ledger: ledger, masking: masking,
+                        maskingSession: maskingSession, isHTTP2: true, logger: logger))
             }
         }).map { _ in }
     }

@@ -63,6 +63,14 @@ public final class ProxyRuntime: Sendable {
         self.pools = pools
     }
 
+    /// The masking rule set for a connection: the one the policy names for its principal, or the
+    /// default (`masking.yaml`) without a policy.
+    func maskingEngine(for connection: InterceptedConnection) -> (name: String, engine: MaskingEngine) {
+        guard let policy else { return ("default", masking) }
+        return policy.maskingEngine(for: connection.effectivePrincipal, unixUser: connection.attribution?.userName,
+                                    uid: connection.attribution?.uid)
+    }
+
     /// The upstream pool of `eventLoop`; must be called on that loop.
     func pool(for eventLoop: any EventLoop) -> UpstreamPool {
         guard let box = pools[ObjectIdentifier(eventLoop)] else {
