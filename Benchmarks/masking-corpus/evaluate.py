@@ -321,6 +321,9 @@ def _worker_detect_secrets(items: list[dict]) -> tuple[list[list[tuple[int, int,
                 line = lines[number] if 0 <= number < len(lines) else ""
                 value = secret.secret_value or ""
                 start = line.find(value) if value else -1
+                if start < 0 and value.rstrip("\\"):  # some plugins keep a trailing backslash
+                    value = value.rstrip("\\")
+                    start = line.find(value)
                 while start >= 0 and (number, start) in used:
                     start = line.find(value, start + 1)
                 span = (start, start + len(value)) if start >= 0 else (0, len(line))

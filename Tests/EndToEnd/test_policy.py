@@ -298,6 +298,31 @@ def test_ticket_denies_then_grant_lets_the_retry_pass_until_it_expires(penv: Env
     assert out["ok"] is False and out["body"]["type"] == "approval_required", out
 
 
+@daemon_only
+def test_an_admin_grant_lets_a_user_past_the_groups_until_it_expires(penv: Env):
+    """carol (an approver, hence an admin) grants alice Copilot for 4 s; alice's node client gets
+    through, then not; nobody grants themselves; a non-admin cannot grant."""
+    def copilot_status() -> int:
+        p = penv.run([NODE, CLIENTS / "copilot_sse.mjs", json.dumps({})], user=ALICE, timeout=30)
+        return json.loads([ln for ln in p.stdout.splitlines() if ln.startswith("{")][-1])["status"]
+
+    assert copilot_status() == 403
+    r = penv.chaperone("grant", f"unix:{ALICE}", "--provider", "github-copilot", "--for", "4s",
+                       "--reason", "INC-42 pairing session", user=ALICE)
+    assert r.returncode != 0 and "approver group may grant" in r.stderr, r.stderr
+    r = penv.chaperone("grant", f"unix:{CAROL}", "--provider", "github-copilot", "--for", "4s",
+                       "--reason", "myself", user=CAROL)
+    assert r.returncode != 0 and "themselves" in r.stderr, r.stderr
+    r = penv.chaperone("grant", f"unix:{ALICE}", "--provider", "github-copilot", "--for", "4s",
+                       "--reason", "INC-42 pairing session", user=CAROL)
+    assert r.returncode == 0, r.stderr
+    listed = penv.chaperone_json("grants", user=ALICE)  # alice sees the grant that applies to her
+    assert [g["reason"] for g in listed] == ["INC-42 pairing session"], listed
+    assert copilot_status() == 200
+    time.sleep(4.5)
+    assert copilot_status() == 403
+
+
 # ---------------------------------------------------------------- webhook and reload
 
 
