@@ -488,7 +488,11 @@ def score(items: list[dict], findings: list[list[tuple]], tool: str, min_score: 
         "micro": {"findings": micro_find, "true_positive_findings": micro_tp, "gold": micro_gold,
                   "found": micro_found, "precision": p, "recall": r, "f1": _f1(p, r)},
         "masked_any_label": {"gold": total_gold, "masked": sum(masked_n.values()),
-                             "recall": _ratio(sum(masked_n.values()), total_gold)},
+                             "recall": _ratio(sum(masked_n.values()), total_gold),
+                             "gold_supported": sum(gold_n[e] for e in supported),
+                             "masked_supported": sum(masked_n[e] for e in supported),
+                             "recall_supported": _ratio(sum(masked_n[e] for e in supported),
+                                                        sum(gold_n[e] for e in supported))},
         "hard_negatives": {k: {"planted": neg_n[k], "masked": neg_masked[k]} for k in sorted(neg_n)},
         "hard_negatives_total": {"planted": sum(neg_n.values()), "masked": sum(neg_masked.values())},
         "cross_type_false_positives": {f"{a} on {b}": c for (a, b), c in sorted(cross.items())},
@@ -566,17 +570,36 @@ def markdown(report: dict) -> str:
             o = report["tools"][t]["micro"]
             lines.append(f"| {TOOL_TITLES[t]} ({len(ents)} types) | {_pct(c['precision'])} / {_pct(c['recall'])} / "
                          f"{_pct(c['f1'])} | {_pct(o['precision'])} / {_pct(o['recall'])} / {_pct(o['f1'])} |")
+    if "chaperone" in report["tools"]:
+        per = report["tools"]["chaperone"]["per_entity"]
+        rows = [e for e in ENTITIES if per[e].get("recall_in_documented_scope") != per[e].get("recall")]
+        if rows:
+            lines.append("")
+            lines.append("Chaperone recall without the written shapes its detectors do not document "
+                         "(`CHAPERONE_UNCLAIMED_FORMATS`):")
+            lines.append("")
+            lines.append("| entity | gold in scope | recall in scope | recall, all shapes |")
+            lines.append("|---|---:|---:|---:|")
+            for e in rows:
+                lines.append(f"| {e} | {per[e]['gold_in_documented_scope']} | "
+                             f"{_pct(per[e]['recall_in_documented_scope'])} | {_pct(per[e]['recall'])} |")
+    if "presidio" in report["tools"] and "at_score_0_5" in report["tools"]["presidio"]:
+        m = report["tools"]["presidio"]["at_score_0_5"]["micro"]
+        lines.append("")
+        lines.append(f"presidio-analyzer at score >= 0.5 instead of its default 0: micro P {_pct(m['precision'])} / "
+                     f"R {_pct(m['recall'])} / F1 {_pct(m['f1'])} (per entity in results.json).")
     lines.append("")
     lines.append("Masked with any label (share of all gold spans a tool's findings overlap) and planted "
                  "hard negatives masked:")
     lines.append("")
-    lines.append("| tool | gold spans masked | hard negatives masked |")
-    lines.append("|---|---:|---:|")
+    lines.append("| tool | gold spans masked, supported types | all gold spans masked | hard negatives masked |")
+    lines.append("|---|---:|---:|---:|")
     for t in tools:
         r = report["tools"][t]
         m, h = r["masked_any_label"], r["hard_negatives_total"]
-        lines.append(f"| {TOOL_TITLES[t]} | {m['masked']} / {m['gold']} ({_pct(m['recall'])}) | "
-                     f"{h['masked']} / {h['planted']} |")
+        lines.append(f"| {TOOL_TITLES[t]} | {m['masked_supported']} / {m['gold_supported']} "
+                     f"({_pct(m['recall_supported'])}) | {m['masked']} / {m['gold']} ({_pct(m['recall'])}) | "
+                     f"{h['masked']} / {h['planted']} ({_pct(_ratio(h['masked'], h['planted']))}) |")
     for t, why in report.get("not_run", {}).items():
         lines.append("")
         lines.append(f"{TOOL_TITLES[t]}: not run ({why}).")

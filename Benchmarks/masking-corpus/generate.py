@@ -689,13 +689,18 @@ NEGATIVE_KINDS = [
     "bsn_valid_without_keyword", "jwt_without_alg", "pem_public_material", "stripe_publishable",
     "placeholder_secret", "email_lookalike", "slack_lookalike", "aws_example_lookalike",
 ]
-# Negative kinds whose look-alike fails a checksum, a registry rule or a structural rule the
-# detectors claim to check: none of them may be masked (asserted by the end-to-end test).
+# Relative frequency of each negative kind (1 unless listed).
+NEGATIVE_WEIGHTS = {"github_bad_checksum_after_keyword": 0.4, "order_number": 1.5}
+# Negative kinds whose look-alike fails a checksum, a registry rule or a structural rule a
+# detector claims to check, with the entity of that detector: no finding of that entity may
+# overlap them (asserted by Tests/EndToEnd/test_masking_corpus.py).
 CHECKSUM_NEGATIVES = {
-    "card_luhn_invalid", "card_unknown_issuer", "card_wrong_length", "ssn_never_issued",
-    "ssn_zero_group_serial", "ssn_published_sample", "iban_bad_checksum", "github_bad_checksum",
-    "npm_bad_checksum", "dni_bad_letter", "bsn_bad_checksum", "nino_invalid", "jwt_without_alg",
-    "pem_public_material", "stripe_publishable",
+    "card_luhn_invalid": "CREDIT_CARD", "card_unknown_issuer": "CREDIT_CARD", "card_wrong_length": "CREDIT_CARD",
+    "ssn_never_issued": "US_SSN", "ssn_zero_group_serial": "US_SSN", "ssn_published_sample": "US_SSN",
+    "iban_bad_checksum": "IBAN", "github_bad_checksum": "GITHUB_TOKEN",
+    "github_bad_checksum_after_keyword": "GITHUB_TOKEN", "npm_bad_checksum": "NPM_TOKEN",
+    "dni_bad_letter": "ES_DNI", "bsn_bad_checksum": "NL_BSN", "nino_invalid": "UK_NINO",
+    "jwt_without_alg": "JWT", "pem_public_material": "PRIVATE_KEY", "stripe_publishable": "STRIPE_KEY",
 }
 
 # --------------------------------------------------------------------------- templates
@@ -1044,14 +1049,15 @@ def make_item(index: int, gen: Gen) -> dict:
     elif roll < 0.67:
         kind, template = gen.pick(MULTI)
     elif roll < 0.90:
-        neg = gen.pick(NEGATIVE_KINDS)
+        neg = gen.r.choices(NEGATIVE_KINDS, weights=[NEGATIVE_WEIGHTS.get(k, 1) for k in NEGATIVE_KINDS])[0]
         kind, template = gen.pick(N[neg])
     else:
         kind, template = gen.pick(CLEAN)
     render(template, gen, b)
     if r.random() < 0.3:
         b.lit(gen.pick(["\n\n", "\n", " "]))
-        extra_pool = N[gen.pick(NEGATIVE_KINDS)] if r.random() < 0.6 else CLEAN
+        extra = gen.r.choices(NEGATIVE_KINDS, weights=[NEGATIVE_WEIGHTS.get(k, 1) for k in NEGATIVE_KINDS])[0]
+        extra_pool = N[extra] if r.random() < 0.6 else CLEAN
         render(gen.pick(extra_pool)[1], gen, b)
     return {"id": f"mc-{index:06d}", "kind": kind, "text": b.text, "spans": b.spans, "negatives": b.negatives}
 
