@@ -6,7 +6,8 @@
 /// (`4111 1111 1111 1111`, Amex `3782 822463 10005`). Issuers: Visa 4 (13, 16, 19),
 /// Mastercard 51–55 and 2221–2720 (16), Amex 34, 37 (15), Discover 6011, 644–649, 65
 /// (16–19), JCB 3528–3589 (16–19), Diners 300–305, 36, 38, 39 (14–19), UnionPay 62
-/// (16–19). A decimal point glued to either side (`0.4111…`, `…1111.50`) rules a number out.
+/// (16–19). A decimal point glued to either side (`0.4111…`, `…1111.50`) rules a number out; a
+/// comma before it does not (CSV fields).
 struct PaymentCardDetector: ByteDetector {
     let maximumLength = 24
     let lookahead = 2
@@ -16,8 +17,10 @@ struct PaymentCardDetector: ByteDetector {
         byte >= 0x32 && byte <= 0x36
     }
 
+    /// A comma does not block: a CSV field (`id,4111…`) is where card numbers leak. A run of 13+
+    /// digits after a thousands separator is not a formatted amount anyway.
     func isBlocked(after byte: UInt8) -> Bool {
-        ASCII.isAlnum(byte) || byte == ASCII.underscore || byte == ASCII.dot || byte == 0x2C || byte >= 0x80
+        ASCII.isAlnum(byte) || byte == ASCII.underscore || byte == ASCII.dot || byte >= 0x80
     }
 
     func match(at position: Int, in window: inout ScanWindow) -> Int? {
@@ -54,7 +57,7 @@ struct PaymentCardDetector: ByteDetector {
             guard Self.isKnownIssuer(digits), Luhn.isValid(digits) else { continue }
             if let next = window.byte(at: candidate.end) {
                 if ASCII.isAlpha(next) || next == ASCII.underscore { continue }
-                if next == ASCII.dot || next == 0x2C, let after = window.byte(at: candidate.end + 1),
+                if next == ASCII.dot, let after = window.byte(at: candidate.end + 1),
                     ASCII.isDigit(after)
                 {
                     continue

@@ -2,7 +2,8 @@
 ///
 /// A bare run of digits is never a phone number here: order numbers, timestamps and ids
 /// look the same. A match needs a leading `+` (E.164: 8–15 digits, first digit 1–9,
-/// groups separated by single spaces, dashes or dots, an optional `(0)` trunk group), or
+/// groups separated by single spaces, dashes or dots, of two digits or more but for the one
+/// after the country code (`+33 1 42 68 53 00`), an optional `(0)` trunk group), or
 /// a national group structure with separators or parentheses:
 /// - NANP: `[1 ]NXX NXX XXXX` with `-`, `.`, space or `(NXX)`, area code and exchange
 ///   starting with 2–9 (`415-555-0100`, `(415) 555-0100`, `1-800-555-0199`);
@@ -58,8 +59,9 @@ struct PhoneDetector: ByteDetector {
                     if separator != 0 && group.separator != separator { break }
                     separator = group.separator
                 }
-                // Groups after the country code have at least two digits, except "(0)".
-                if group.digits < 2 && !(group.parenthesized && group.digits == 1) { break }
+                // Groups after the country code have at least two digits, except "(0)" and the
+                // one right after the country code (French `+33 1 42…`, Dutch mobiles `+31 6 …`).
+                if group.digits < 2 && !(group.parenthesized && group.digits == 1) && index != 1 { break }
             } else if group.parenthesized {
                 return nil
             }

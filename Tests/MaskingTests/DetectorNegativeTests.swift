@@ -42,6 +42,7 @@ struct DetectorNegativeTests {
         "date 2024-555-0100",
         "+123",
         "+12345",
+        "+1 2 3 4 5 6 7 8 9",  // one single-digit group after the country code, not many
         "range 0301-12-2024",
         // IBAN look-alikes.
         "DE89370400440532013001",  // mod 97 fails

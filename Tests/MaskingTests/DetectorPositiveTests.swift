@@ -28,11 +28,14 @@ struct DetectorPositiveTests {
         .init(input: "1-800-555-0199", expected: "[PHONE]"),
         .init(input: "020 7946 0958", expected: "[PHONE]"),
         .init(input: "07700 900123", expected: "[PHONE]"),
+        .init(input: "Paris +33 1 42 68 53 00.", expected: "Paris [PHONE]."),
+        .init(input: "mobile +31 6 12345678", expected: "mobile [PHONE]"),
         .init(input: "030/901820", expected: "[PHONE]"),
         .init(input: "0151 12345678", expected: "[PHONE]"),
         // Payment cards
         .init(input: "visa 4111111111111111 ok", expected: "visa [CREDIT_CARD] ok"),
         .init(input: "4111 1111 1111 1111", expected: "[CREDIT_CARD]"),
+        .init(input: "id,4111111111111111,2031-01", expected: "id,[CREDIT_CARD],2031-01"),  // a CSV field
         .init(input: "5555-5555-5555-4444", expected: "[CREDIT_CARD]"),
         .init(input: "amex 3782 822463 10005", expected: "amex [CREDIT_CARD]"),
         .init(input: "mc 2223003122003222", expected: "mc [CREDIT_CARD]"),
