@@ -84,3 +84,16 @@ def test_audit_benchmark_quick_run_writes_its_report(tmp_path: Path) -> None:
     for mode in ("json", "stream"):
         assert result["exchange"][mode]["requests_each"] == 20, result["exchange"]
     assert "What the audit log adds" in (tmp_path / "benchmarks-audit-quick.md").read_text()
+
+
+def test_attribution_benchmark_quick_run_attributes_every_connection(tmp_path: Path) -> None:
+    """Benchmarks/attribution/run.py --quick runs and attributes each loopback connection to this
+    process (the figures themselves are not asserted)."""
+    argv = [sys.executable, str(REPO / "Benchmarks" / "attribution" / "run.py"), "--quick", "--out-dir", str(tmp_path)]
+    if os.environ.get("CHAPERONE_BIN"):
+        argv += ["--binary", os.environ["CHAPERONE_BIN"]]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-4000:]
+    result = json.loads((tmp_path / "benchmarks-attribution-quick.json").read_text())
+    assert result["attributed_to_this_process"] == result["connections"] == 50, result
+    assert result["tls_handshake_median_us"] > 0
