@@ -205,10 +205,7 @@ struct ApprovalsCommand: ParsableCommand {
         @OptionGroup var control: ControlSocketOption
 
         func run() throws {
-            var arguments = ["id": id]
-            arguments["reason"] = reason
-            let response = try control.send(ControlRequest(op: .approvalsApprove, arguments: arguments), printResponse: false)
-            if control.json { print(response.result ?? "{}") } else { print("approved \(id)") }
+            try ApprovalsCommand.decide(.approvalsApprove, id: id, reason: reason, control: control, done: "approved")
         }
     }
 
@@ -219,11 +216,18 @@ struct ApprovalsCommand: ParsableCommand {
         @OptionGroup var control: ControlSocketOption
 
         func run() throws {
-            var arguments = ["id": id]
-            arguments["reason"] = reason
-            let response = try control.send(ControlRequest(op: .approvalsDeny, arguments: arguments), printResponse: false)
-            if control.json { print(response.result ?? "{}") } else { print("denied \(id)") }
+            try ApprovalsCommand.decide(.approvalsDeny, id: id, reason: reason, control: control, done: "denied")
         }
+    }
+
+    /// Sends an approve or deny for `id`; prints the approval (`--json`) or one line.
+    static func decide(
+        _ op: ControlRequest.Operation, id: String, reason: String?, control: ControlSocketOption, done: String
+    ) throws {
+        var arguments = ["id": id]
+        arguments["reason"] = reason
+        let response = try control.send(ControlRequest(op: op, arguments: arguments), printResponse: false)
+        if control.json { print(response.result ?? "{}") } else { print("\(done) \(id)") }
     }
 }
 
