@@ -4,18 +4,23 @@ import Testing
 
 @testable import Identity
 
-/// A clock that moves only when the client under test sleeps, and a record of the sleeps.
+/// A clock that moves only when the client under test sleeps (not with real time, so a loaded
+/// machine cannot push a poll past `expires_in`), and a record of the sleeps.
 final class PollTimer: Sendable {
-    let clock = ManualClock()
+    private let start = Date()
+    private let elapsed = Mutex<TimeInterval>(0)
     private let recorded = Mutex<[Int]>([])
 
     /// The waits asked for, in seconds.
     var sleeps: [Int] { self.recorded.withLock { $0 } }
 
+    /// The start plus the waits so far.
+    var now: Date { self.start.addingTimeInterval(self.elapsed.withLock { $0 }) }
+
     var sleep: @Sendable (Duration) async throws -> Void {
         { duration in
             self.recorded.withLock { $0.append(Int(duration.components.seconds)) }
-            self.clock.advance(by: TimeInterval(duration.components.seconds))
+            self.elapsed.withLock { $0 += TimeInterval(duration.components.seconds) }
         }
     }
 }
@@ -29,7 +34,7 @@ func makeDeviceFlowClient(
         clientID: clientID,
         scope: scope,
         fetcher: try HTTPSFetcher(trust: .caBundle(path: TestPKI.shared.caPath), timeout: .seconds(5)),
-        now: { timer.clock.now },
+        now: { timer.now },
         sleep: timer.sleep)
 }
 
