@@ -10,7 +10,8 @@ public struct ControlRequest: Sendable, Hashable, Codable {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
 
-        /// Verify `token` and store it for the caller's uid.
+        /// Verify `token` and store it for the caller's uid, with the refresh token in
+        /// `arguments["refresh_token"]` when there is one (``ControlRequest/tokenSet(_:refreshToken:)``).
         public static let tokenSet = Operation(rawValue: "token.set")
         /// The caller's principal: their token's, or the unix fallback (`verified: false`).
         public static let whoami = Operation(rawValue: "whoami")
@@ -29,6 +30,23 @@ public struct ControlRequest: Sendable, Hashable, Codable {
         self.op = op
         self.token = token
         self.arguments = arguments
+    }
+
+    /// The argument of ``Operation/tokenSet`` that carries the refresh token.
+    public static let refreshTokenArgument = "refresh_token"
+
+    /// A ``Operation/tokenSet`` request: the ID token, and the refresh token the daemon keeps
+    /// (in memory, for the caller's uid only) to renew it before it expires.
+    public static func tokenSet(_ token: String, refreshToken: RefreshToken? = nil) -> ControlRequest {
+        ControlRequest(
+            op: .tokenSet, token: token,
+            arguments: refreshToken.map { [Self.refreshTokenArgument: $0.value] })
+    }
+
+    /// The refresh token of a ``Operation/tokenSet`` request, if it carries one.
+    var refreshToken: RefreshToken? {
+        guard let value = self.arguments?[Self.refreshTokenArgument], !value.isEmpty else { return nil }
+        return RefreshToken(value)
     }
 }
 
@@ -54,6 +72,9 @@ public struct ControlResponse: Sendable, Hashable, Codable {
     public var expiresAt: Date?
     /// For `logout`: whether a token was dropped.
     public var removed: Bool?
+    /// For `token.set` and `whoami` with a verified token: whether the daemon holds a refresh
+    /// token for it and renews it before it expires. Never the refresh token itself.
+    public var refreshTokenHeld: Bool?
     /// The answer of an operation beyond the token ones, as one JSON document in a string (its
     /// shape belongs to the operation; the CLI decodes it).
     public var result: String?
@@ -65,6 +86,7 @@ public struct ControlResponse: Sendable, Hashable, Codable {
         verified: Bool? = nil,
         expiresAt: Date? = nil,
         removed: Bool? = nil,
+        refreshTokenHeld: Bool? = nil,
         result: String? = nil,
         error: Failure? = nil
     ) {
@@ -73,6 +95,7 @@ public struct ControlResponse: Sendable, Hashable, Codable {
         self.verified = verified
         self.expiresAt = expiresAt
         self.removed = removed
+        self.refreshTokenHeld = refreshTokenHeld
         self.result = result
         self.error = error
     }

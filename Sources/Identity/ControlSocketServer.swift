@@ -16,7 +16,8 @@ import Musl
 /// ``ControlResponse`` line. The caller's uid is the kernel's `SO_PEERCRED` of the accepted
 /// socket and nothing else: there is no request field for it, so a user can set, read and drop
 /// only their own token. The socket is mode 0666 on purpose (every local user must reach it);
-/// the uid check is what protects each user's entry.
+/// the uid check is what protects each user's entry. A refresh token handed in with
+/// `token.set` is kept with the uid's entry (memory only) and never answered or logged.
 public struct ControlSocketServer: Service {
     public struct Configuration: Sendable {
         /// The socket path; its parent directory is created 0755 when missing.
@@ -170,20 +171,28 @@ public struct ControlSocketServer: Service {
                     TokenError(code: .malformed, message: #"token.set needs a "token" field with the ID token"#)
                 )
             }
+            let refreshToken = request.refreshToken
             do {
-                let verified = try await self.cache.set(token: token, for: uid)
+                let verified = try await self.cache.set(token: token, refreshToken: refreshToken, for: uid)
                 logger.info(
                     "token set",
-                    metadata: ["subject": "\(verified.principal.subject)", "issuer": "\(verified.principal.issuer)"]
+                    metadata: [
+                        "subject": "\(verified.principal.subject)", "issuer": "\(verified.principal.issuer)",
+                        "refreshable": "\(refreshToken != nil)",
+                    ]
                 )
-                return ControlResponse(ok: true, principal: verified.principal, verified: true, expiresAt: verified.expiresAt)
+                return ControlResponse(
+                    ok: true, principal: verified.principal, verified: true, expiresAt: verified.expiresAt,
+                    refreshTokenHeld: refreshToken != nil)
             } catch {
                 logger.notice("token refused", metadata: ["code": "\(error.code)"])
                 return ControlResponse(error)
             }
         case .whoami:
             if let token = await self.cache.token(for: uid) {
-                return ControlResponse(ok: true, principal: token.principal, verified: true, expiresAt: token.expiresAt)
+                return ControlResponse(
+                    ok: true, principal: token.principal, verified: true, expiresAt: token.expiresAt,
+                    refreshTokenHeld: await self.cache.hasRefreshToken(for: uid))
             }
             return ControlResponse(ok: true, principal: self.unixPrincipal(uid: uid), verified: false)
         case .logout:

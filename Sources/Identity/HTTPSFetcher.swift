@@ -4,13 +4,14 @@ import NIOHTTP1
 public import NIOPosix
 import NIOSSL
 
-/// A minimal HTTPS GET client for OIDC discovery documents and JWKS.
+/// A minimal HTTPS client for OIDC discovery documents, JWKS and OAuth endpoints.
 ///
 /// Built on SwiftNIO (NIOHTTP1 + NIOSSL) rather than FoundationNetworking's `URLSession`:
 /// the daemon already links NIO, `URLSession` on Linux drags in libcurl and cannot be given a
 /// CA bundle per session, and a test issuer needs exactly that. Only `https` is spoken, one
 /// request per connection, no redirects (an issuer's documents are served directly), with a
-/// bound on the whole exchange and on the body.
+/// bound on the whole exchange and on the body. `GET` for documents, a form `POST`
+/// (``postForm(_:fields:headers:)``) for token endpoints.
 public struct HTTPSFetcher: Sendable {
     /// Which certificates an issuer's TLS server certificate must chain to.
     public enum Trust: Sendable {
@@ -69,9 +70,34 @@ public struct HTTPSFetcher: Sendable {
     /// - Throws: `TokenError.Code.discoveryFailed` for a non-https URL, a connection, TLS or
     ///   timeout failure, a status other than 200, or a body over ``maximumBodySize``.
     public func get(_ url: URL, headers: [(name: String, value: String)] = []) async throws(TokenError) -> Data {
-        guard url.scheme?.lowercased() == "https", let host = url.host, !host.isEmpty else {
-            throw TokenError(code: .discoveryFailed, message: "\(url) is not an https URL; issuers and JWKS must be served over https")
+        let response = try await self.send(method: .GET, to: url, headers: headers, body: nil)
+        guard response.status == 200 else {
+            throw TokenError(code: .discoveryFailed, message: "cannot fetch \(url): HTTP status \(response.status); check the issuer URL")
         }
+        return response.body
+    }
+
+    /// Sends one request and returns the response, whatever its status.
+    ///
+    /// OAuth endpoints answer errors a client must read (`authorization_pending`,
+    /// `invalid_grant`) with status 400 and a JSON body, so the status is the caller's to judge.
+    /// - Parameters:
+    ///   - method: `GET` or `POST`.
+    ///   - url: An https URL.
+    ///   - headers: Extra request headers.
+    ///   - body: The request body and its content type, or `nil` for none.
+    /// - Throws: `TokenError.Code.discoveryFailed` for a non-https URL, a connection, TLS or
+    ///   timeout failure, or a body over ``maximumBodySize``.
+    func send(
+        method: HTTPMethod,
+        to url: URL,
+        headers: [(name: String, value: String)],
+        body: (contentType: String, data: Data)?
+    ) async throws(TokenError) -> HTTPSResponse {
+        guard url.scheme?.lowercased() == "https", let host = url.host, !host.isEmpty else {
+            throw TokenError(code: .discoveryFailed, message: "\(url) is not an https URL; issuers and their endpoints must be served over https")
+        }
+        let verb = method == .GET ? "fetch" : "\(method.rawValue) to"
         let port = url.port ?? 443
         var path = url.path.isEmpty ? "/" : url.path
         if let query = url.query { path += "?" + query }
@@ -82,7 +108,7 @@ public struct HTTPSFetcher: Sendable {
         let limit = self.maximumBodySize
         // The collector is in the pipeline from the start, so a TLS failure or an early close
         // reaches it; a failed connect fails the promise here.
-        let promise = self.group.any().makePromise(of: (HTTPResponseStatus, ByteBuffer).self)
+        let promise = self.group.any().makePromise(of: (HTTPResponseHead, ByteBuffer).self)
         let timeout = self.timeout
         do {
             let channel: any Channel
@@ -114,27 +140,51 @@ public struct HTTPSFetcher: Sendable {
                 timeoutTask.cancel()
                 channel.close(promise: nil)
             }
-            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+            var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
             head.headers.add(name: "Host", value: hostHeader)
             head.headers.add(name: "Accept", value: "application/json")
             head.headers.add(name: "User-Agent", value: "chaperone")
             head.headers.add(name: "Connection", value: "close")
+            if let body {
+                head.headers.add(name: "Content-Type", value: body.contentType)
+                head.headers.add(name: "Content-Length", value: String(body.data.count))
+            }
             for header in headers { head.headers.add(name: header.name, value: header.value) }
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-            let (status, body) = try await promise.futureResult.get()
-            guard status == .ok else {
-                throw FetchFailure(reason: "HTTP status \(status.code)")
+            if let body {
+                channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body.data))), promise: nil)
             }
-            return Data(body.readableBytesView)
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            let (responseHead, responseBody) = try await promise.futureResult.get()
+            return HTTPSResponse(
+                status: Int(responseHead.status.code),
+                contentType: responseHead.headers.first(name: "Content-Type"),
+                body: Data(responseBody.readableBytesView)
+            )
         } catch let failure as FetchFailure {
-            throw TokenError(code: .discoveryFailed, message: "cannot fetch \(url): \(failure.reason); check the issuer URL")
+            throw TokenError(code: .discoveryFailed, message: "cannot \(verb) \(url): \(failure.reason); check the issuer URL")
         } catch {
             throw TokenError(
                 code: .discoveryFailed,
-                message: "cannot fetch \(url): \(error); check the issuer URL, the network and the CA bundle"
+                message: "cannot \(verb) \(url): \(error); check the issuer URL, the network and the CA bundle"
             )
         }
+    }
+}
+
+/// One HTTPS response: its status and body, whatever the status.
+public struct HTTPSResponse: Sendable, Hashable {
+    /// The HTTP status code.
+    public var status: Int
+    /// The `Content-Type` header, when the server sent one.
+    public var contentType: String?
+    /// The body, at most the fetcher's `maximumBodySize` bytes.
+    public var body: Data
+
+    public init(status: Int, contentType: String? = nil, body: Data) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
     }
 }
 
@@ -146,13 +196,13 @@ struct FetchFailure: Error {
 private final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    let promise: EventLoopPromise<(HTTPResponseStatus, ByteBuffer)>
+    let promise: EventLoopPromise<(HTTPResponseHead, ByteBuffer)>
     private let limit: Int
-    private var status: HTTPResponseStatus?
+    private var head: HTTPResponseHead?
     private var body = ByteBuffer()
     private var done = false
 
-    init(promise: EventLoopPromise<(HTTPResponseStatus, ByteBuffer)>, limit: Int) {
+    init(promise: EventLoopPromise<(HTTPResponseHead, ByteBuffer)>, limit: Int) {
         self.promise = promise
         self.limit = limit
     }
@@ -167,7 +217,7 @@ private final class ResponseCollector: ChannelInboundHandler {
         guard !self.done else { return }
         switch self.unwrapInboundIn(data) {
         case .head(let head):
-            self.status = head.status
+            self.head = head
             if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > self.limit {
                 self.fail(FetchFailure(reason: "body of \(length) bytes is over the \(self.limit)-byte limit"))
                 context.close(promise: nil)
@@ -181,7 +231,7 @@ private final class ResponseCollector: ChannelInboundHandler {
             self.body.writeBuffer(&part)
         case .end:
             self.done = true
-            self.promise.succeed((self.status ?? .internalServerError, self.body))
+            self.promise.succeed((self.head ?? HTTPResponseHead(version: .http1_1, status: .internalServerError), self.body))
             context.close(promise: nil)
         }
     }

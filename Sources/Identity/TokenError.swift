@@ -35,7 +35,8 @@ public struct TokenError: CodedError {
         public static let unsupportedAlgorithm = Code(backing: .unsupportedAlgorithm)
         /// Not a compact JWS, or a claim has the wrong type, or a request is not valid JSON.
         public static let malformed = Code(backing: .malformed)
-        /// The issuer's discovery document or JWKS could not be fetched or read.
+        /// The issuer's discovery document, JWKS or another of its endpoints could not be
+        /// fetched or read.
         public static let discoveryFailed = Code(backing: .discoveryFailed)
         /// A control socket request was longer than the limit.
         public static let requestTooLarge = Code(backing: .requestTooLarge)

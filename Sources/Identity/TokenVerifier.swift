@@ -186,32 +186,13 @@ public actor TokenVerifier {
         }
     }
 
-    private struct DiscoveryDocument: Decodable {
-        var issuer: String
-        var jwks_uri: String
-    }
-
     private static func download(issuer: TrustedIssuer, fetcher: HTTPSFetcher, logger: Logger) async throws(TokenError) -> JSONWebKeySet {
         let id = issuer.identifier
-        guard let discoveryURL = issuer.discoveryURL else {
-            throw TokenError(code: .discoveryFailed, message: "issuer '\(id)' is not a URL; fix `identity.issuers`")
-        }
-        let data = try await fetcher.get(discoveryURL)
-        guard let document = try? JSONDecoder().decode(DiscoveryDocument.self, from: data) else {
+        let document = try await OIDCDiscoveryDocument.fetch(for: issuer, fetcher: fetcher)
+        guard let jwksURL = OIDCDiscoveryDocument.httpsURL(document.jwksURI) else {
             throw TokenError(
                 code: .discoveryFailed,
-                message: "\(discoveryURL) is not an OpenID discovery document (no string `issuer` and `jwks_uri`); check the issuer URL"
-            )
-        }
-        // OIDC Discovery §4.3: the document's issuer must be the one it was fetched for.
-        guard document.issuer == id else {
-            throw TokenError(
-                code: .discoveryFailed,
-                message: "\(discoveryURL) names issuer '\(document.issuer)', not '\(id)'; configure the issuer exactly as the IdP spells it"
-            )
-        }
-        guard let jwksURL = URL(string: document.jwks_uri), jwksURL.scheme?.lowercased() == "https" else {
-            throw TokenError(code: .discoveryFailed, message: "\(discoveryURL) has jwks_uri '\(document.jwks_uri)', which is not an https URL")
+                message: "\(id)'s discovery document has jwks_uri '\(document.jwksURI)', which is not an https URL")
         }
         let keySet = try JSONWebKeySet(parsing: try await fetcher.get(jwksURL), from: jwksURL)
         logger.info(

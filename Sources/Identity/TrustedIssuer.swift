@@ -15,21 +15,29 @@ public struct TrustedIssuer: Sendable, Hashable {
     public var groupsClaim: String
     /// Tolerance, in seconds, for `exp`, `nbf` and `iat` against this host's clock.
     public var clockSkew: Int
+    /// The OAuth client id `chaperone login` and the daemon's refresh use, when it is not
+    /// ``audience`` (ID tokens carry the client id in `aud`, so the two are usually the same).
+    public var clientID: String?
 
     /// - Parameters:
     ///   - issuer: The issuer identifier, exactly as tokens carry it in `iss`.
     ///   - audience: The audience tokens must be minted for.
     ///   - groupsClaim: The claim that lists the user's groups.
     ///   - clockSkew: Tolerance in seconds for the time claims.
-    public init(issuer: URL, audience: String, groupsClaim: String = "groups", clockSkew: Int = 60) {
+    ///   - clientID: The OAuth client id for login and refresh; `nil` is ``audience``.
+    public init(issuer: URL, audience: String, groupsClaim: String = "groups", clockSkew: Int = 60, clientID: String? = nil) {
         self.issuer = issuer
         self.audience = audience
         self.groupsClaim = groupsClaim
         self.clockSkew = clockSkew
+        self.clientID = clientID
     }
 
+    /// The OAuth client id: ``clientID``, else ``audience``.
+    public var oauthClientID: String { self.clientID ?? self.audience }
+
     /// The issuer as `iss` must spell it.
-    var identifier: String { self.issuer.absoluteString }
+    public var identifier: String { self.issuer.absoluteString }
 
     /// `ISSUER/.well-known/openid-configuration` (a trailing slash of the issuer is not doubled).
     var discoveryURL: URL? {

@@ -25,7 +25,7 @@ struct Chaperone: AsyncParsableCommand {
             exchange in STATE/exchanges.jsonl.
             """,
         subcommands: [
-            CACommand.self, RunCommand.self, RulesCommand.self, MaskCommand.self, TokenCommand.self, WhoamiCommand.self,
+            CACommand.self, RunCommand.self, RulesCommand.self, MaskCommand.self, LoginCommand.self, TokenCommand.self, WhoamiCommand.self,
             LogoutCommand.self, PolicyCommand.self, ApprovalsCommand.self, GrantCommand.self, GrantsCommand.self,
             SessionsCommand.self, ReplayCommand.self, AuditCommand.self, DoctorCommand.self, AttributionBenchCommand.self,
         ]

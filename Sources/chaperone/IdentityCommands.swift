@@ -116,14 +116,34 @@ struct WhoamiCommand: ParsableCommand {
         if let email = principal.email { print("email:    \(email)") }
         if !principal.groups.isEmpty { print("groups:   \(principal.groups.joined(separator: ", "))") }
         print("source:   \(principal.source.rawValue)\(response.verified == true ? " (verified)" : " (not verified)")")
-        if let expiry = response.expiresAt { print("expires:  \(expiry)") }
+        if let expiry = response.expiresAt { print("expires:  \(expiryText(expiry))") }
+        switch response.refreshTokenHeld {
+        case true?: print("refresh:  yes, the daemon renews the token before it expires")
+        case false?: print("refresh:  no; run `chaperone login` again before it expires")
+        case nil: break
+        }
     }
 }
 
-/// `chaperone logout`: forget the token of the calling user.
+/// `2025-06-01T11:32:00Z (in 42 min)`: an expiry as a person reads it.
+func expiryText(_ date: Date, now: Date = Date()) -> String {
+    let seconds = Int(date.timeIntervalSince(now).rounded())
+    let relative: String
+    switch seconds {
+    case ..<0: relative = "expired"
+    case ..<120: relative = "in \(seconds) s"
+    case ..<7_200: relative = "in \(seconds / 60) min"
+    case ..<172_800: relative = "in \(seconds / 3_600) h \(seconds % 3_600 / 60) min"
+    default: relative = "in \(seconds / 86_400) days"
+    }
+    return "\(date.formatted(.iso8601)) (\(relative))"
+}
+
+/// `chaperone logout`: forget the token (and refresh token) of the calling user.
 struct LogoutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "logout", abstract: "Forget your token; your connections are attributed to your unix user again.")
+        commandName: "logout",
+        abstract: "Forget your token and its refresh token; your connections are attributed to your unix user again.")
 
     @OptionGroup var control: ControlSocketOption
 

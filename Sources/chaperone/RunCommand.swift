@@ -70,15 +70,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let tokens: TokenCache
+        let refresher: TokenRefresher
         do {
             let fetcher = try HTTPSFetcher(
                 trust: configuration.identity.issuerCABundle.map { .caBundle(path: $0) } ?? .system, group: group)
-            let issuers = configuration.identity.issuers.compactMap { issuer in
-                URL(string: issuer.issuer).map {
-                    TrustedIssuer(issuer: $0, audience: issuer.audience, groupsClaim: issuer.groupsClaim)
-                }
-            }
+            let issuers = configuration.identity.trustedIssuers
             tokens = TokenCache(verifier: TokenVerifier(issuers: issuers, fetcher: fetcher, logger: logger))
+            refresher = TokenRefresher(cache: tokens, issuers: issuers, fetcher: fetcher, logger: logger)
         } catch {
             throw ValidationError("identity: \(error)")
         }
@@ -106,6 +104,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         var operations = gate?.controlOperations() ?? [:]
         operations.merge(audit?.controlOperations() ?? [:]) { first, _ in first }
+        operations[.loginIssuers] = configuration.identity.loginIssuers.controlOperation
         if let audit {
             services.append(.init(service: AuditMaintenanceService(trail: audit, retentionDays: configuration.audit.retentionDays, logger: logger)))
             if let forwarding = try makeForwarding(configuration, store: audit.store, group: group, logger: logger) {
@@ -118,6 +117,8 @@ struct RunCommand: AsyncParsableCommand {
                 gate: gate, rulesDirectory: configuration.effectiveRulesDirectory,
                 checkEvery: configuration.policy.reloadCheckSeconds, logger: logger)))
         }
+        // Renews the tokens of users who logged in (refresh tokens, memory only) ahead of expiry.
+        services.append(.init(service: TokenRefreshService(refresher: refresher)))
         services.append(
             .init(
                 service: ControlSocketServer(

@@ -8,7 +8,9 @@ import Synchronization
 import Identity
 
 /// A tiny OIDC issuer over HTTPS on 127.0.0.1:0: discovery and JWKS, with keys that a test can
-/// rotate, and counters of what was fetched.
+/// rotate, and counters of what was fetched; with ``enableOAuth(signer:)``, also a device
+/// authorization endpoint and a token endpoint (device code and refresh token grants, see
+/// `TestIssuer+OAuth.swift`).
 final class TestIssuer: Sendable {
     private struct State {
         var keys: [[String: String]] = []
@@ -20,6 +22,8 @@ final class TestIssuer: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The OAuth endpoints' script and record.
+    let oauth = Mutex(OAuthState())
     private let channel: any Channel
     let url: URL
     /// The issuer identifier, `https://127.0.0.1:PORT` plus ``pathPrefix``.
@@ -100,8 +104,11 @@ final class TestIssuer: Sendable {
     }
 
     /// Answers one request of ``IssuerHandler``.
-    fileprivate func respond(to path: String, authorization: String? = nil) -> (HTTPResponseStatus, Data) {
+    fileprivate func respond(method: HTTPMethod, to path: String, authorization: String? = nil, body: Data) -> (HTTPResponseStatus, Data) {
         let prefix = self.url.path
+        if let answer = self.respondOAuth(method: method, path: path, body: body) {
+            return answer
+        }
         let bare = String(path.split(separator: "?", maxSplits: 1).first ?? "")
         if let route = self.state.withLock({ $0.routes[bare] }) {
             self.state.withLock { $0.lastQuery = path.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) }
@@ -109,7 +116,8 @@ final class TestIssuer: Sendable {
         }
         if path == prefix + "/.well-known/openid-configuration" {
             self.state.withLock { $0.discoveryFetches += 1 }
-            let document = ["issuer": self.identifier, "jwks_uri": self.identifier + "/jwks"]
+            var document = ["issuer": self.identifier, "jwks_uri": self.identifier + "/jwks"]
+            document.merge(self.oauthDiscovery) { $1 }
             return (.ok, try! JSONSerialization.data(withJSONObject: document))
         }
         if path == prefix + "/jwks" {
@@ -132,8 +140,10 @@ private final class IssuerHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let box: StateBox
+    private var method = HTTPMethod.GET
     private var path = "/"
     private var authorization: String?
+    private var body = Data()
 
     init(box: StateBox) {
         self.box = box
@@ -142,12 +152,16 @@ private final class IssuerHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .head(let head):
+            self.method = head.method
             self.path = head.uri
             self.authorization = head.headers.first(name: "Authorization")
-        case .body:
-            break
+            self.body = Data()
+        case .body(let part):
+            self.body.append(contentsOf: part.readableBytesView)
         case .end:
-            let (status, body) = self.box.issuer.withLock { $0 }?.respond(to: self.path, authorization: self.authorization) ?? (.serviceUnavailable, Data())
+            let (status, body) =
+                self.box.issuer.withLock { $0 }?.respond(method: self.method, to: self.path, authorization: self.authorization, body: self.body)
+                ?? (.serviceUnavailable, Data())
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/json")
             headers.add(name: "Content-Length", value: String(body.count))

@@ -37,11 +37,14 @@ struct TokenCacheTests {
             try await cache.set(token: try key.sign(issuer.claims(subject: "short", lifetime: 200)), for: 1)
             try await cache.set(token: try key.sign(issuer.claims(subject: "long", lifetime: 3600)), for: 2)
 
+            // The 200 s token is due at half its lifetime (shorter than the 300 s window).
+            #expect(await cache.needingRefresh().isEmpty)
+            clock.advance(by: 100)
             let soon = await cache.needingRefresh()
             #expect(soon.map(\.uid) == [1])
             #expect(soon.first?.principal.subject == "short")
 
-            clock.advance(by: 3400)
+            clock.advance(by: 3300)
             #expect(await cache.principal(for: 1) == nil)
             #expect(await cache.count == 1)
             #expect(await cache.needingRefresh().map(\.uid) == [2])

@@ -1,4 +1,5 @@
 import Foundation
+import Identity
 import Testing
 
 @testable import Proxy
@@ -68,6 +69,38 @@ struct ConfigurationLoaderTests {
         #expect(throws: ConfigurationError(.invalidValue, "")) { try ConfigurationLoader.load(path: path) }
         let broken = try write("listen: [\n", to: directory, name: "broken.yaml")
         #expect(throws: ConfigurationError(.syntax, "")) { try ConfigurationLoader.load(path: broken) }
+    }
+
+    @Test("identity issuers: client_id, device_flow and scope, with their defaults")
+    func identityIssuers() throws {
+        let directory = try TemporaryDirectory()
+        let path = try write(
+            """
+            identity:
+              issuer_ca_bundle: /etc/ssl/corp.pem
+              issuers:
+                - issuer: https://login.example.com/realms/dev
+                  audience: chaperone
+                  client_id: chaperone-cli
+                  scope: openid email offline_access
+                - {issuer: "https://token.actions.githubusercontent.com", audience: chaperone, device_flow: false}
+            """, to: directory)
+        let identity = try ConfigurationLoader.load(path: path).identity
+        #expect(identity.issuers.map(\.clientID) == ["chaperone-cli", nil])
+        #expect(identity.issuers.map(\.deviceFlow) == [true, false])
+        #expect(identity.issuers.map(\.scope) == ["openid email offline_access", nil])
+        #expect(identity.trustedIssuers.map(\.oauthClientID) == ["chaperone-cli", "chaperone"])
+        let offer = identity.loginIssuers
+        #expect(offer.caBundle == "/etc/ssl/corp.pem")
+        #expect(try offer.choose(nil).issuer == "https://login.example.com/realms/dev")
+        #expect(offer.issuers.map(\.clientID) == ["chaperone-cli", "chaperone"])
+
+        let noOpenID = try write(
+            "identity:\n  issuers:\n    - {issuer: \"https://x.example\", audience: a, scope: email}\n", to: directory, name: "bad.yaml")
+        #expect(throws: ConfigurationError(.invalidValue, "")) { try ConfigurationLoader.load(path: noOpenID) }
+        let notBool = try write(
+            "identity:\n  issuers:\n    - {issuer: \"https://x.example\", audience: a, device_flow: maybe}\n", to: directory, name: "bad2.yaml")
+        #expect(throws: ConfigurationError(.invalidValue, "")) { try ConfigurationLoader.load(path: notBool) }
     }
 
     @Test("the shipped providers.yaml loads and intercepts the providers the product promises")

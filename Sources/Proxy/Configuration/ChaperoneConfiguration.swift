@@ -86,6 +86,12 @@ public struct ChaperoneConfiguration: Sendable, Equatable {
             public var issuer: String
             public var audience: String
             public var groupsClaim = "groups"
+            /// The OAuth client id of `chaperone login` and of the daemon's refresh; nil is `audience`.
+            public var clientID: String?
+            /// Whether `chaperone login` (the device flow) may use this issuer; false for CI issuers.
+            public var deviceFlow = true
+            /// The scopes `chaperone login` asks for; nil is `openid email profile groups offline_access`.
+            public var scope: String?
         }
         /// The Unix socket `chaperone token set`, `whoami` and `logout` talk to.
         public var controlSocket = "/run/chaperone/control.sock"

@@ -69,7 +69,7 @@ public enum ConfigurationLoader {
             configuration.identity.issuerCABundle = try identity.string("issuer_ca_bundle")
             for item in identity.node["issuers"]?.sequence ?? [] {
                 var entry = MappingReader(file: identity.file, node: item)
-                try entry.allowOnly(["issuer", "audience", "groups_claim"])
+                try entry.allowOnly(["issuer", "audience", "groups_claim", "client_id", "device_flow", "scope"])
                 guard let issuer = try entry.string("issuer"), issuer.hasPrefix("https://") else {
                     throw entry.invalid("issuer", expected: "the issuer's https URL, exactly as in its tokens' iss claim")
                 }
@@ -78,6 +78,14 @@ public enum ConfigurationLoader {
                 }
                 var configured = ChaperoneConfiguration.IdentityOptions.Issuer(issuer: issuer, audience: audience)
                 configured.groupsClaim = try entry.string("groups_claim") ?? configured.groupsClaim
+                configured.clientID = try entry.string("client_id")
+                configured.deviceFlow = try entry.bool("device_flow") ?? configured.deviceFlow
+                if let scope = try entry.string("scope") {
+                    guard scope.split(separator: " ").contains("openid") else {
+                        throw entry.invalid("scope", expected: "space-separated scopes that include openid (for the ID token)")
+                    }
+                    configured.scope = scope
+                }
                 configuration.identity.issuers.append(configured)
             }
         }
