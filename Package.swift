@@ -52,6 +52,12 @@ let package = Package(
             pkgConfig: "libmnl",
             providers: [.apt(["libmnl-dev", "libnetfilter-queue-dev"])]
         ),
+        // zlib (gzip, deflate) and the brotli decoder (br): compressed bodies are decoded before
+        // they are masked. Both headers live in /usr/include, so no pkg-config name is needed.
+        .systemLibrary(
+            name: "CCompression",
+            providers: [.apt(["zlib1g-dev", "libbrotli-dev"])]
+        ),
         .target(
             name: "Interception",
             dependencies: [
@@ -119,6 +125,7 @@ let package = Package(
             dependencies: [
                 "Audit",
                 "AuditForwarding",
+                "CCompression",
                 "Identity",
                 "Interception",
                 "Masking",

@@ -20,12 +20,17 @@ What the reply says is scripted by the request, so tests can plant text:
   x-test-delay-ms: N        sleep N ms before every SSE event after the first
   (default)                 DEFAULT_TEXT in 10 deltas
   x-test-status: N          answer with HTTP status N and the provider's error shape
+  x-test-force-encoding: C  compress the answer as C whatever Accept-Encoding says (a provider
+                            ignoring `identity`): gzip, deflate (zlib), deflate-raw (raw deflate
+                            sent as `deflate`), br (the `brotli` command), gzip-corrupt (a bad
+                            CRC at the end), zstd (not compressed at all, labelled zstd); an SSE
+                            stream takes gzip or deflate, one sync-flushed block per event
 
 Every request is appended to the JSONL file given by --record (type "request": method, path,
 host, headers, body sha256 and body, plus the TLS facts: local address, SNI, ALPN). Each
-answer gets a "response" line (status, the exact body bytes sent, and for a stream whether
-it completed or was cut by the peer: completed, cancelled, sent_events, total_events); a
-WebSocket gets a "websocket_end" line.
+answer gets a "response" line (status, the exact body bytes sent — before a forced encoding,
+which is named in "encoding" — and for a stream whether it completed or was cut by the peer:
+completed, cancelled, sent_events, total_events); a WebSocket gets a "websocket_end" line.
 Logs go to stderr; "READY" is printed on stdout once every address listens.
 """
 
@@ -34,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import gzip
 import hashlib
 import itertools
 import json
@@ -43,8 +49,10 @@ import secrets
 import signal
 import ssl
 import struct
+import subprocess
 import sys
 import time
+import zlib
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -180,6 +188,35 @@ def maybe_gzip(request: web.Request, resp: web.Response) -> web.Response:
     return resp
 
 
+def force_encode(coding: str, data: bytes) -> tuple[str, bytes]:
+    """`data` compressed as `x-test-force-encoding: coding` asks: (Content-Encoding, bytes)."""
+    if coding == "gzip":
+        return "gzip", gzip.compress(data, mtime=0)
+    if coding == "gzip-corrupt":
+        bad = bytearray(gzip.compress(data, mtime=0))
+        bad[-6] ^= 0xFF  # the CRC-32: every byte decodes, the check at the end fails
+        return "gzip", bytes(bad)
+    if coding == "deflate":
+        return "deflate", zlib.compress(data)
+    if coding == "deflate-raw":
+        c = zlib.compressobj(6, zlib.DEFLATED, -15)
+        return "deflate", c.compress(data) + c.flush()
+    if coding == "br":
+        return "br", subprocess.run(["brotli", "-c"], input=data, capture_output=True, check=True, timeout=10).stdout
+    if coding == "zstd":
+        return "zstd", data
+    raise ValueError(f"x-test-force-encoding: unknown coding {coding!r}")
+
+
+def stream_compressor(coding: str | None):
+    """A zlib compressor for an SSE stream forced to gzip or deflate, else None."""
+    if coding == "gzip":
+        return zlib.compressobj(6, zlib.DEFLATED, 31)
+    if coding == "deflate":
+        return zlib.compressobj(6, zlib.DEFLATED, 15)
+    return None
+
+
 async def read_json(request: web.Request) -> tuple[dict[str, Any] | None, bytes]:
     raw = request["raw_body"]
     try:
@@ -199,6 +236,10 @@ async def stream_events(request: web.Request, events: list[bytes], headers: dict
     """Write SSE events one by one, noting whether the peer stayed to the end."""
     rid = request["record_id"]
     pause = delay_s(request)
+    forced = request.headers.get("x-test-force-encoding")
+    compressor = stream_compressor(forced)
+    if compressor is not None:
+        headers = {**headers, "Content-Encoding": forced}
     resp = web.StreamResponse(status=200, headers={
         "Content-Type": "text/event-stream; charset=utf-8",
         "Cache-Control": "no-cache",
@@ -212,8 +253,11 @@ async def stream_events(request: web.Request, events: list[bytes], headers: dict
                 await asyncio.sleep(pause)
             if request.transport is None or request.transport.is_closing():
                 raise ConnectionResetError("peer closed")
-            await resp.write(ev)
+            # A compressed stream flushes each event whole, as a streaming server must.
+            await resp.write(ev if compressor is None else compressor.compress(ev) + compressor.flush(zlib.Z_SYNC_FLUSH))
             sent += 1
+        if compressor is not None:
+            await resp.write(compressor.flush())
         await resp.write_eof()
     except (ConnectionResetError, _ResetError, asyncio.CancelledError, OSError) as e:
         log.info("stream %s cut after %d/%d events: %r", rid, sent, len(events), e)
@@ -226,7 +270,8 @@ async def stream_events(request: web.Request, events: list[bytes], headers: dict
         return resp
     record({"type": "response", "request_id": rid, "test_id": request.headers.get("x-test-id"),
             "status": 200, "streamed": True, "completed": True, "cancelled": False, "sent_events": sent,
-            "total_events": len(events), "body_b64": base64.b64encode(b"".join(events)).decode()})
+            "total_events": len(events), "body_b64": base64.b64encode(b"".join(events)).decode(),
+            "encoding": forced if compressor is not None else None})
     return resp
 
 
@@ -273,9 +318,14 @@ async def recorder(request: web.Request, handler):
         resp = await handler(request)
     if isinstance(resp, web.Response):
         body = resp.body if isinstance(resp.body, (bytes, bytearray)) else b""
+        forced = request.headers.get("x-test-force-encoding")
+        if forced and body:
+            # A provider that compresses although it was asked for identity.
+            name, resp.body = force_encode(forced, bytes(body))
+            resp.headers["Content-Encoding"] = name
         record({"type": "response", "request_id": rid, "test_id": rec["test_id"], "status": resp.status,
                 "streamed": False, "completed": True, "cancelled": False,
-                "body_b64": base64.b64encode(bytes(body)).decode()})
+                "body_b64": base64.b64encode(bytes(body)).decode(), "encoding": forced if body else None})
     return resp
 
 

@@ -35,6 +35,7 @@ struct ConfigurationLoaderTests {
             leaf: {lifetime_hours: 12, cache_size: 10}
             exempt_user: svc
             no_sni: reject
+            decoding: {max_body_mb: 8, max_ratio: 200}
             """, to: directory)
         let c = try ConfigurationLoader.load(path: path)
         #expect(c.listen.port == 16000 && c.listen.addresses == ["127.0.0.1"])
@@ -45,6 +46,7 @@ struct ConfigurationLoaderTests {
         #expect(c.timeouts.clientHello == .milliseconds(900) && c.timeouts.idle == .milliseconds(60000))
         #expect(c.leafLifetime == 12 * 3600 && c.leafCacheSize == 10)
         #expect(c.exemptUser == "svc" && c.noSNI == .reject)
+        #expect(c.decoding.maxBodyBytes == 8 * 1_024 * 1_024 && c.decoding.maxRatio == 200)
     }
 
     @Test("a misspelt key is refused with its line and the keys that exist")

@@ -138,6 +138,18 @@ public struct ChaperoneConfiguration: Sendable, Equatable {
 
     public var policy = PolicyOptions()
 
+    /// Bounds on decoding compressed bodies (gzip, deflate, br) before they are masked.
+    public struct Decoding: Sendable, Equatable {
+        /// The most bytes one body may decode to; a body past it is refused (request) or cut
+        /// (response).
+        public var maxBodyBytes = 64 * 1_024 * 1_024
+        /// The most decoded bytes per compressed byte once a body has decoded to 1 MiB: a
+        /// decompression bomb is stopped long before `maxBodyBytes`.
+        public var maxRatio = 1_000
+    }
+
+    public var decoding = Decoding()
+
     public init() {}
 
     /// The audit store in force.

@@ -15,7 +15,7 @@ public enum ConfigurationLoader {
         var reader = MappingReader(file: path, node: document)
         try reader.allowOnly([
             "listen", "ca_dir", "state_dir", "rules_dir", "intercept_hosts", "upstream", "timeouts", "leaf",
-            "exempt_user", "no_sni", "dns", "identity", "audit", "policy",
+            "exempt_user", "no_sni", "dns", "identity", "audit", "policy", "decoding",
         ])
         if var listen = try reader.mapping("listen") {
             try listen.allowOnly(["port", "addresses"])
@@ -118,6 +118,11 @@ public enum ConfigurationLoader {
                 configuration.policy.approvalWebhook = url
             }
             if let seconds = try policy.int("reload_check_s", in: 1...3_600) { configuration.policy.reloadCheckSeconds = seconds }
+        }
+        if var decoding = try reader.mapping("decoding") {
+            try decoding.allowOnly(["max_body_mb", "max_ratio"])
+            if let mb = try decoding.int("max_body_mb", in: 1...4_096) { configuration.decoding.maxBodyBytes = mb * 1_024 * 1_024 }
+            if let ratio = try decoding.int("max_ratio", in: 10...1_000_000) { configuration.decoding.maxRatio = ratio }
         }
         configuration.exemptUser = try reader.string("exempt_user") ?? configuration.exemptUser
         if let noSNI = try reader.string("no_sni") {

@@ -91,6 +91,13 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             forwardRequestBody(buffer.readableBytesView, context: context)
         case .end(let trailers):
             exchange?.requestEnded = true
+            if let decoder = exchange?.requestDecoder, !isFailed {
+                // A compressed body must end where its stream does: a truncated one is refused.
+                do { try decoder.finish() } catch {
+                    refuseUndecodableRequest(error, context: context)
+                    return
+                }
+            }
             if let rest = exchange?.requestMasking?.finish() { forwardMasked(rest, context: context) }
             if let elapsed = exchange?.elapsedMilliseconds, let found = exchange?.requestCapture?.finish(at: elapsed) {
                 exchange?.findings.add(found, direction: .record)
@@ -135,7 +142,9 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let exchange, !exchange.isComplete {
             // The client went away mid-exchange: cancel the upstream request rather than pay for it.
             if case .relaying(let upstream) = state { upstream.abandon() }
-            finishRecord(error: ProxyError(.clientClosed, "the client closed the connection mid-exchange").message)
+            // An exchange that already failed and answered (an HTTP/2 client resets the stream of
+            // a refused upload) keeps its own reason.
+            finishRecord(error: exchange.error ?? ProxyError(.clientClosed, "the client closed the connection mid-exchange").message)
         }
         state = .idle
         context.fireChannelInactive()
@@ -182,12 +191,20 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         exchange = progress
         if progress.requestMasking != nil {
-            if let encoding = head.headers.first(name: "content-encoding"), encoding.lowercased() != "identity" {
+            // A gzip, deflate or br body is decoded before the masker and goes upstream identity;
+            // a coding we cannot decode is refused, never passed on unread.
+            do {
+                let codings = try ContentCoding.codings(in: head.headers)
+                if !codings.isEmpty {
+                    exchange?.requestDecoder = try BodyDecoder(codings: codings, limits: decodingLimits)
+                    upstreamHead.headers.remove(name: "content-encoding")
+                }
+            } catch {
                 state = .failed
-                exchange?.error = "request body is \(encoding)-encoded"
+                exchange?.error = "request body is \(error.coding)-encoded: \(error.message)"
                 respondWithError(ProviderErrorBody(
                     status: 415, type: "request_encoding_unsupported",
-                    message: "Chaperone inspects request bodies and cannot read a \(encoding)-encoded one; send it uncompressed."))
+                    message: "Chaperone inspects request bodies and cannot read this one: \(error.message). Send it uncompressed, or as gzip, deflate or br."))
                 return
             }
             // Masking changes the length: the body goes upstream chunked.
@@ -226,9 +243,12 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if bodyInspected, exchange.requestMasking != nil {
             for case .body(.byteBuffer(let buffer)) in buffered { body.append(contentsOf: buffer.readableBytesView) }
         }
+        // A compressed body's size is what it decodes to (a size rule is not dodged by compressing),
+        // known only at its end.
         let bodyBytes =
             exchange.requestEnded
-            ? exchange.requestBytes : exchange.head.headers.first(name: "content-length").flatMap(Int.init)
+            ? exchange.requestDecoder?.decodedBytes ?? exchange.requestBytes
+            : exchange.requestDecoder == nil ? exchange.head.headers.first(name: "content-length").flatMap(Int.init) : nil
         var entities: [String: Int] = [:]
         for entry in exchange.findings.entries where entry.direction == "request" {
             entities[entry.entity.lowercased(), default: 0] += entry.count
@@ -310,7 +330,52 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             forward(.body(.byteBuffer(ByteBuffer(bytes))))
             return
         }
+        if let decoder = exchange?.requestDecoder {
+            // The masker reads only decoded bytes; once the exchange failed there is no point decoding.
+            if isFailed { return }
+            do {
+                let decoded = try decoder.feed(bytes)
+                if let output = exchange?.requestMasking?.feed(decoded) { forwardMasked(output, context: context) }
+            } catch {
+                refuseUndecodableRequest(error, context: context)
+            }
+            return
+        }
         if let output = exchange?.requestMasking?.feed(bytes) { forwardMasked(output, context: context) }
+    }
+
+    /// Ends an exchange whose compressed request body cannot be decoded (malformed, truncated or
+    /// over the decoding limits): nothing more goes upstream (a provider that already has the
+    /// head loses its connection before the body is complete, so it never answers) and the
+    /// client gets a 400 in the provider's shape saying which coding failed and how.
+    private func refuseUndecodableRequest(_ error: BodyDecodingError, context: ChannelHandlerContext) {
+        if case .relaying(let upstream) = state { upstream.abandon() }
+        if isFailed { return }
+        decision?.cancel()
+        exchange?.error = "request body undecodable: \(error.message)"
+        respondWithError(ProviderErrorBody(
+            status: 400, type: "request_body_undecodable",
+            message: "Chaperone could not decode the request body to inspect it: \(error.message). Send it uncompressed or correctly encoded."))
+        state = .failed
+        if exchange?.requestEnded == true {
+            finishExchange(context: context)
+        } else if pendingRead {
+            // Drain the rest of the request body (discarded) so the connection stays usable.
+            pendingRead = false
+            context.read()
+        }
+    }
+
+    private var isFailed: Bool {
+        if case .failed = state { return true }
+        return false
+    }
+
+    /// The bounds on decoding one compressed body, from the configuration.
+    private var decodingLimits: BodyDecoder.Limits {
+        BodyDecoder.Limits(
+            maxDecodedBytes: runtime.configuration.decoding.maxBodyBytes,
+            maxRatio: runtime.configuration.decoding.maxRatio)
     }
 
     /// Sends masked request bytes upstream and tallies the findings; a blocking finding ends the
@@ -501,13 +566,21 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     })
             }
             if exchange.responseMasking != nil {
-                if let encoding = head.headers.first(name: "content-encoding"), encoding.lowercased() != "identity" {
-                    // We asked for identity; a compressed body we cannot read must not reach the client unmasked.
+                // We asked for identity. A provider that compresses anyway with gzip, deflate or br
+                // is decoded, masked and sent on identity; any other coding must not reach the
+                // client unmasked.
+                do {
+                    let codings = try ContentCoding.codings(in: head.headers)
+                    if !codings.isEmpty {
+                        exchange.responseDecoder = try BodyDecoder(codings: codings, limits: decodingLimits)
+                        clientHead.headers.remove(name: "content-encoding")
+                    }
+                } catch {
                     exchange.responseHeadSent = false
                     self.exchange = exchange
                     if case .relaying(let upstream) = state { upstream.abandon() }
                     upstreamClosed(error: ProxyError(
-                        .upstreamUnreadable, "the provider sent a \(encoding)-encoded body that cannot be masked"))
+                        .upstreamUnreadable, "the provider sent a body that cannot be masked: \(error.message)"))
                     return
                 }
                 clientHead.headers.remove(name: "content-length")
@@ -517,7 +590,18 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .body(let buffer):
             exchange.responseBytes += buffer.readableBytes
             if exchange.responseMasking != nil {
-                let output = exchange.responseMasking!.feed(buffer.readableBytesView)
+                let output: MaskedOutput
+                if let decoder = exchange.responseDecoder {
+                    do {
+                        output = exchange.responseMasking!.feed(try decoder.feed(buffer.readableBytesView))
+                    } catch {
+                        self.exchange = exchange
+                        cutUndecodableResponse(error)
+                        return
+                    }
+                } else {
+                    output = exchange.responseMasking!.feed(buffer.readableBytesView)
+                }
                 exchange.findings.add(output.findings, direction: .response)
                 if !output.bytes.isEmpty, exchange.responseCapture != nil {
                     let found = exchange.responseCapture!.append(output.bytes, at: exchange.elapsedMilliseconds)
@@ -532,6 +616,12 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.exchange = exchange
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
+            if let decoder = exchange.responseDecoder {
+                do { try decoder.finish() } catch {
+                    cutUndecodableResponse(error)
+                    return
+                }
+            }
             if let output = exchange.responseMasking?.finish() {
                 exchange.findings.add(output.findings, direction: .response)
                 if exchange.responseCapture != nil {
@@ -588,6 +678,15 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .failed
             if self.exchange?.requestEnded == true { finishExchange(context: context) }
         }
+    }
+
+    /// Ends a response whose compressed body stopped decoding (malformed, truncated, over the
+    /// limits): the head is already with the client, so it is cut as if the provider had closed;
+    /// not one undecoded byte is passed on.
+    private func cutUndecodableResponse(_ error: BodyDecodingError) {
+        if case .relaying(let upstream) = state { upstream.abandon() }
+        upstreamClosed(error: ProxyError(
+            .upstreamUnreadable, "the provider's response body could not be decoded: \(error.message)"))
     }
 
     // MARK: WebSocket

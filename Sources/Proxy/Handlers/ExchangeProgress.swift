@@ -25,6 +25,11 @@ struct ExchangeProgress {
     var requestMasking: BodyMaskingStream?
     /// Masks the response body on its way to the client.
     var responseMasking: BodyMaskingStream?
+    /// Decodes a gzip, deflate or br request body before it is masked; nil for an identity body
+    /// or one that is not masked (those pass as they came).
+    var requestDecoder: BodyDecoder?
+    /// Decodes a compressed response body before it is masked.
+    var responseDecoder: BodyDecoder?
     /// What the maskers found: request, response, and the record-only pass over the request.
     var findings = FindingTally()
     /// What the record-only pass found in the response body (kept apart so the request's
