@@ -146,6 +146,7 @@ class Options:
     rules_files: dict | None = None    # more files for the rules directory (name -> text)
     audit: dict | None = None          # extra keys of the config's `audit:` section
     policy_options: dict | None = None  # the config's `policy:` section
+    identity: dict | None = None       # extra keys of the config's `identity:` section (issuers, ...)
 
 
 # Lets every principal use everything: what the interception tests run under.
@@ -261,7 +262,7 @@ class Env:
                          "connect_timeout_ms": self.opts.connect_timeout_ms},
             "timeouts": {"client_hello_ms": self.opts.client_hello_ms, "idle_ms": self.opts.idle_ms},
             "exempt_user": DAEMON_USER,
-            "identity": {"control_socket": str(self.control_socket)},
+            "identity": {"control_socket": str(self.control_socket), **self._in_state(self.opts.identity or {})},
             "audit": {"checkpoint_every": 50, "checkpoint_interval_s": 2, **self._in_state(self.opts.audit or {})},
         }
         if self.opts.policy_options:
