@@ -29,11 +29,13 @@ extension SSEEventMasker {
         flush(where: plan.terminates, except: fed, into: &output)
 
         var splices: [(range: Range<Int>, literal: [UInt8], findings: [MaskingFinding])] = []
-        for delta in plan.deltas {
+        for (position, delta) in plan.deltas.enumerated() {
             let text = document.string(delta.node) ?? []
             let slot = streamIndex(for: delta.key, template: raw)
             var released = streams[slot].masker.feed(text)
-            if plan.terminates(delta.key) {
+            // A stream fed twice in one event (two Gemini text parts) ends at its last delta.
+            let isLastDelta = !plan.deltas[(position + 1)...].contains { $0.key == delta.key }
+            if isLastDelta, plan.terminates(delta.key) {
                 released.append(streams[slot].masker.finish())
                 streams.remove(at: slot)
             } else {
@@ -43,10 +45,26 @@ extension SSEEventMasker {
             splices.append((document.nodes[delta.node].range, JSONLiteral.encode(released.bytes), released.findings))
         }
 
+        // Values masked whole, as JSON: keys and structure kept, every string value masked.
+        var documentRanges: [Range<Int>] = []
+        for node in plan.documents {
+            let range = document.nodes[node].range
+            documentRanges.append(range)
+            var json = JSONStringMasker(masker: masker, session: session)
+            var masked = json.feed(data[range])
+            masked.append(json.finish())
+            guard !masked.findings.isEmpty else { continue }
+            splices.append((range, masked.bytes, masked.findings))
+        }
+
         // Every other string that may hold user text is masked on its own.
         let deltaNodes = Set(plan.deltas.map(\.node))
+        let opaqueKeys = dialect.opaqueKeys
         for (node, value) in document.nodes.enumerated() where value.kind == .string && !deltaNodes.contains(node) {
-            if let key = document.effectiveKey(of: node), Self.identifierKeys.contains(key) { continue }
+            if documentRanges.contains(where: { $0.contains(value.range.lowerBound) }) { continue }
+            if let key = document.effectiveKey(of: node), Self.identifierKeys.contains(key) || opaqueKeys.contains(key) {
+                continue
+            }
             let text = document.string(node) ?? []
             guard !text.isEmpty else { continue }
             let masked = masker.mask(text, session: session)

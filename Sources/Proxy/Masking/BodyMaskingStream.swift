@@ -72,9 +72,23 @@ enum BodyMaskingStream {
 
 extension SSEEventMasker.Dialect {
     /// The dialect of a provider's event stream for a request path.
+    ///
+    /// Google's hosts speak more than Gemini: Vertex AI serves Anthropic models under
+    /// `…/publishers/anthropic/models/…:streamRawPredict` and an OpenAI-compatible chat under
+    /// `…/endpoints/openapi/chat/completions`, and the Gemini API has one under
+    /// `/v1beta/openai/chat/completions`; everything else there is `streamGenerateContent`.
+    ///
+    /// - Parameters:
+    ///   - format: The provider's wire format.
+    ///   - path: The request target; a query string is ignored.
     static func of(_ format: WireFormat, path: String) -> SSEEventMasker.Dialect {
         switch format {
         case .anthropic: return .anthropicMessages
+        case .gemini:
+            let path = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            if path.contains("/publishers/anthropic/") { return .anthropicMessages }
+            if path.hasSuffix("/chat/completions") { return .openAIChat }
+            return .gemini
         case _ where path.hasPrefix("/v1/responses") || path.hasPrefix("/openai/v1/responses"): return .openAIResponses
         default: return .openAIChat
         }

@@ -36,6 +36,12 @@ struct ExchangeMaskingTests {
         #expect(SSEEventMasker.Dialect.of(.anthropic, path: "/v1/messages") == .anthropicMessages)
         #expect(SSEEventMasker.Dialect.of(.openai, path: "/v1/responses") == .openAIResponses)
         #expect(SSEEventMasker.Dialect.of(.openai, path: "/v1/chat/completions") == .openAIChat)
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse") == .gemini)
+        let vertex = "/v1/projects/p/locations/us-central1/publishers"
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "\(vertex)/google/models/gemini-2.5-pro:streamGenerateContent?alt=sse") == .gemini)
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "\(vertex)/anthropic/models/claude-sonnet-4-5:streamRawPredict") == .anthropicMessages)
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "/v1beta/openai/chat/completions") == .openAIChat)
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "/v1beta1/projects/p/locations/l/endpoints/openapi/chat/completions?x=1") == .openAIChat)
     }
 
     @Test("a JSON body streamed in pieces is masked like the whole, and the tally keeps no value")
