@@ -22,6 +22,9 @@
 /// Either way an event without findings comes out byte for byte as received, line
 /// endings included.
 ///
+/// The masking of each event's JSON is ``EventDeltaMasker``'s, shared with
+/// ``JSONArrayEventMasker``; this type frames events and shapes their flush events.
+///
 /// Contract: chunk invariance, as for ``StreamMasker``. Events are dispatched at the
 /// byte that ends them and each text stream is fed whole deltas, so the output (bytes and
 /// findings) does not depend on how the input was cut.
@@ -59,8 +62,8 @@ package struct SSEEventMasker: Sendable {
     var oversized: StreamMasker?
     /// Whether the next event dispatched is the stream's first (byte order mark).
     var isFirstEvent = true
-    /// Open text streams in the order they opened.
-    var streams: [SSETextStream] = []
+    /// The text streams and the masking of each event's JSON.
+    var core: EventDeltaMasker
     var isClosed = false
     /// Events whose data was not the expected JSON: malformed, a delta that is not a
     /// string, an oversized event or an event cut off by ``finish()``. Each was masked as
@@ -82,6 +85,7 @@ package struct SSEEventMasker: Sendable {
         self.masker = masker
         self.session = session
         self.maximumEventSize = maximumEventSize
+        self.core = EventDeltaMasker(dialect: dialect, masker: masker, session: session)
     }
 
     /// Masks the next bytes of the event stream.
@@ -118,7 +122,7 @@ package struct SSEEventMasker: Sendable {
             needsSeparator = true
         }
         var flushes = MaskedOutput()
-        flush(where: { _ in true }, except: [], into: &flushes)
+        flush(where: { _ in true }, into: &flushes)
         if needsSeparator, !flushes.bytes.isEmpty { output.bytes += [0x0A, 0x0A] }
         output.append(flushes)
         if !event.isEmpty {
@@ -133,8 +137,7 @@ package struct SSEEventMasker: Sendable {
     /// streams and an incomplete event were never proven clean and are dropped.
     package mutating func abort() {
         isClosed = true
-        for index in streams.indices { streams[index].masker.abort() }
-        streams = []
+        core.abort()
         oversized?.abort()
         oversized = nil
         event = []

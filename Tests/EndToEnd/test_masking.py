@@ -179,18 +179,37 @@ def test_gemini_clean_stream_is_unchanged(env: Env):
 
 
 @daemon_only
-def test_gemini_json_array_stream_is_masked(env: Env):
-    """streamGenerateContent without alt=sse: a JSON array streamed as application/json, masked value by
-    value, the rest of the body byte for byte the provider's."""
-    tid = new_id()
+def test_gemini_json_array_stream_masks_values_split_across_elements(env: Env):
+    """streamGenerateContent without alt=sse: a JSON array streamed as application/json, one
+    GenerateContentResponse per element. An e-mail and an AWS key cut across elements reach the client
+    masked, the body is still a JSON array of the provider's elements, held text flushed in one more."""
+    tid, mark = new_id(), env.mark()
     out = env.dir / f"{tid}.out"
-    gemini_curl(env, tid, f"Mail jane.doe@example.com now.| Key {AWS_KEY} ok.| Bye.",
+    gemini_curl(env, tid, f"Mail jane.|doe@example.com| now. Key {AWS_KEY[:9]}|{AWS_KEY[9:]}| ok. Bye.",
                 GEMINI + ":streamGenerateContent", out)
     got = out.read_bytes()
-    chunks = json.loads(got)
-    texts = [c["candidates"][0]["content"]["parts"][0]["text"] for c in chunks]
-    assert texts == ["Mail [EMAIL_1] now.", " Key [AWS_ACCESS_KEY] ok.", " Bye."], texts
     no_canary(got.decode(), EMAIL, AWS_KEY)
+    chunks = json.loads(got)
+    texts = [p["text"] for c in chunks for p in c["candidates"][0]["content"]["parts"]]
+    assert "".join(texts) == "Mail [EMAIL_1] now. Key [AWS_ACCESS_KEY] ok. Bye.", texts
     sent = base64.b64decode(env.upstream_response(tid)["body_b64"])
-    masked = sent.replace(EMAIL.encode(), b"[EMAIL_1]").replace(AWS_KEY.encode(), b"[AWS_ACCESS_KEY]")
-    assert got == masked
+    assert b"doe@example.com" in sent
+    assert len(chunks) == len(json.loads(sent))  # the last element finishes: nothing left to flush
+    assert all(c["modelVersion"] == "gemini-2.5-flash" for c in chunks)
+    assert got.count(b",\r\n") == sent.count(b",\r\n")  # Google's separators kept
+    (rec,) = [r for r in env.new_records(mark, 1) if r["kind"] == "exchange"]
+    found = {(f["rule"], f["direction"]) for f in rec["findings"]}
+    assert {("email", "response"), ("aws-access-key", "response")} <= found, found
+
+
+@daemon_only
+def test_gemini_error_body_is_masked_as_json(env: Env):
+    """A Gemini error (a JSON object, not an array) on the streaming path is masked string by string."""
+    tid = new_id()
+    body = json.dumps({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]})
+    p = env.curl("-4", "-H", "Content-Type: application/json", "-H", f"x-test-id: {tid}", "-d", body,
+                 GEMINI + ":streamGenerateContent")
+    assert p.returncode == 0, p.stderr
+    sent = base64.b64decode(env.upstream_response(tid)["body_b64"])
+    assert json.loads(p.stdout)["error"]["status"] == "PERMISSION_DENIED"
+    assert p.stdout.encode() == sent

@@ -68,10 +68,12 @@ struct JSONStringMaskerTests {
         #expect(Self.mask(json, splits: Array(1..<count)).bytes == whole.bytes)
     }
 
-    @Test("Gemini's streamGenerateContent without alt=sse: a JSON array streamed in small chunks")
+    @Test("a streamed JSON array (Gemini's, without alt=sse) masks each value in small chunks")
     func geminiStreamedArray() {
-        // What the endpoint sends as `application/json` when not asked for SSE: a pretty-printed
-        // array, elements separated by `,\r\n`, each a whole GenerateContentResponse.
+        // What streamGenerateContent sends as `application/json` when not asked for SSE: a
+        // pretty-printed array, elements separated by `,\r\n`, each a whole GenerateContentResponse.
+        // Each value is masked on its own here; the proxy gives that path the JSONArrayEventMasker,
+        // whose text streams also join a value cut across elements.
         let element = { (text: String, extra: String) in
             "{\n  \"candidates\": [\n    {\n      \"content\": {\n        \"parts\": [\n          {\n            \"text\": \(SSEFixtures.literal(text))\n          }\(extra)\n        ],\n        \"role\": \"model\"\n      },\n      \"index\": 0\n    }\n  ],\n  \"usageMetadata\": {\n    \"promptTokenCount\": 8,\n    \"totalTokenCount\": 8\n  },\n  \"modelVersion\": \"gemini-2.5-flash\"\n}\n"
         }

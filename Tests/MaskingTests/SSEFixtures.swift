@@ -219,6 +219,34 @@ enum SSEFixtures {
         ].map { geminiEvent($0, ending: ending) }.joined()
     }
 
+    /// A `GenerateContentResponse` pretty-printed the way Google streams it without
+    /// `alt=sse`.
+    static func geminiElement(_ text: String, finish: Bool) -> String {
+        let finishMember = finish ? "\n      \"finishReason\": \"STOP\"," : ""
+        return "{\n  \"candidates\": [\n    {\n      \"content\": {\n        \"parts\": [\n          {\n            \"text\": \(literal(text))\n          }\n        ],\n        \"role\": \"model\"\n      },\(finishMember)\n      \"index\": 0\n    }\n  ],\n  \"usageMetadata\": {\n    \"promptTokenCount\": 8,\n    \"totalTokenCount\": 8\n  },\n  \"modelVersion\": \"gemini-2.5-flash\"\n}\n"
+    }
+
+    /// `streamGenerateContent` without `alt=sse`: a JSON array of responses, one per piece,
+    /// separated by `,\r\n`; the last finishes unless `finish` is false.
+    static func geminiArray(_ pieces: [String], finish: Bool = true) -> String {
+        "[" + pieces.enumerated().map { geminiElement($1, finish: finish && $0 == pieces.count - 1) }.joined(separator: ",\r\n") + "]"
+    }
+
+    /// The text of each candidate of a JSON array of Gemini responses (Foundation's parser).
+    static func geminiArrayTexts(_ bytes: [UInt8]) -> [String: String]? {
+        guard let array = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [[String: Any]] else { return nil }
+        var streams: [String: String] = [:]
+        for object in array {
+            for (position, candidate) in (object["candidates"] as? [[String: Any]] ?? []).enumerated() {
+                let parts = (candidate["content"] as? [String: Any])?["parts"] as? [[String: Any]] ?? []
+                for case let text as String in parts.map({ $0["text"] }) {
+                    streams["candidate\(candidate["index"] as? Int ?? position).text", default: ""] += text
+                }
+            }
+        }
+        return streams
+    }
+
     /// A single text stream of `pieces` in the given dialect.
     static func stream(_ dialect: SSEEventMasker.Dialect, _ pieces: [String]) -> String {
         switch dialect {
