@@ -354,6 +354,7 @@ class Env:
         env = {
             "OPENAI_API_KEY": "sk-e2e-test-key",
             "ANTHROPIC_API_KEY": "sk-ant-e2e-test-key",
+            "GEMINI_API_KEY": "e2e-gemini-test-key",
         }
         if ca_env:
             env["SSL_CERT_FILE"] = str(self.bundle)         # OpenSSL-based: python ssl, httpx(2), curl tool

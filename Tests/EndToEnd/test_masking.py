@@ -168,6 +168,21 @@ def test_gemini_stream_masks_values_split_across_events(env: Env):
 
 
 @daemon_only
+def test_gemini_sdk_stream_masks_values_split_across_events(env: Env):
+    """The google-genai SDK (alt=sse, default host) gets placeholders for values cut across events."""
+    tid = new_id()
+    out = env.py_client("gemini_client.py", "--header", f"x-test-id: {tid}",
+                        "--header", f"x-test-script: Reach| me| at| jane.doe|@exa|mple.com| or {AWS_KEY[:6]}|{AWS_KEY[6:]}|.")
+    assert out["ok"], out
+    assert out["base_url"].startswith("https://generativelanguage.googleapis.com"), out
+    assert out["text"] == "Reach me at [EMAIL_1] or [AWS_ACCESS_KEY].", out
+    assert out["finish_reason"] == "STOP" and out["usage"]["candidates_token_count"] == 9, out
+    no_canary(json.dumps(out), EMAIL, AWS_KEY)
+    (req,) = env.upstream_records(tid)
+    assert req["path"].endswith(":streamGenerateContent?alt=sse"), req["path"]
+
+
+@daemon_only
 def test_gemini_clean_stream_is_unchanged(env: Env):
     """A Gemini stream with nothing to mask keeps its text and every other field."""
     tid = new_id()
