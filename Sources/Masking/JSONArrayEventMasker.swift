@@ -87,9 +87,15 @@ package struct JSONArrayEventMasker: Sendable {
             return MaskedOutput()
         }
         var output = MaskedOutput()
-        var pending: [UInt8] = []  // bytes for the oversized element's masker, fed once per chunk
-        for byte in chunk {
-            consume(byte, pending: &pending, into: &output)
+        var pending: [UInt8] = []  // bytes for ``plain``, fed once per chunk
+        var index = chunk.startIndex
+        while index != chunk.endIndex {
+            if state == .plain {
+                pending.append(contentsOf: chunk[index...])
+                break
+            }
+            consume(chunk[index], pending: &pending, into: &output)
+            chunk.formIndex(after: &index)
         }
         if !pending.isEmpty { feedPlain(&pending, into: &output) }
         return output

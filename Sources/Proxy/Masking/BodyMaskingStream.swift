@@ -90,9 +90,10 @@ extension SSEEventMasker.Dialect {
     /// The dialect of a provider's event stream for a request path.
     ///
     /// Google's hosts speak more than Gemini: Vertex AI serves Anthropic models under
-    /// `…/publishers/anthropic/models/…:streamRawPredict` and an OpenAI-compatible chat under
-    /// `…/endpoints/openapi/chat/completions`, and the Gemini API has one under
-    /// `/v1beta/openai/chat/completions`; everything else there is `streamGenerateContent`.
+    /// `…/publishers/anthropic/models/…:streamRawPredict`, other partners' models (Mistral) in
+    /// OpenAI's chat chunks under their publisher, and an OpenAI-compatible chat under
+    /// `…/endpoints/openapi/chat/completions`; the Gemini API has one under
+    /// `/v1beta/openai/chat/completions`. Everything else there is `streamGenerateContent`.
     ///
     /// - Parameters:
     ///   - format: The provider's wire format.
@@ -104,6 +105,7 @@ extension SSEEventMasker.Dialect {
             let path = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             if path.contains("/publishers/anthropic/") { return .anthropicMessages }
             if path.hasSuffix("/chat/completions") { return .openAIChat }
+            if path.contains("/publishers/"), !path.contains("/publishers/google/") { return .openAIChat }
             return .gemini
         case _ where path.hasPrefix("/v1/responses") || path.hasPrefix("/openai/v1/responses"): return .openAIResponses
         default: return .openAIChat

@@ -40,6 +40,7 @@ struct ExchangeMaskingTests {
         let vertex = "/v1/projects/p/locations/us-central1/publishers"
         #expect(SSEEventMasker.Dialect.of(.gemini, path: "\(vertex)/google/models/gemini-2.5-pro:streamGenerateContent?alt=sse") == .gemini)
         #expect(SSEEventMasker.Dialect.of(.gemini, path: "\(vertex)/anthropic/models/claude-sonnet-4-5:streamRawPredict") == .anthropicMessages)
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "\(vertex)/mistralai/models/mistral-small-2503:streamRawPredict") == .openAIChat)
         #expect(SSEEventMasker.Dialect.of(.gemini, path: "/v1beta/openai/chat/completions") == .openAIChat)
         #expect(SSEEventMasker.Dialect.of(.gemini, path: "/v1beta1/projects/p/locations/l/endpoints/openapi/chat/completions?x=1") == .openAIChat)
         // Without alt=sse, streamGenerateContent answers a JSON array of events.
