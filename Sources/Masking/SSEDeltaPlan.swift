@@ -1,5 +1,5 @@
 /// What one parsed event means to the SSE masker: which string values are deltas of
-/// which text streams, and which streams the event ends.
+/// which text streams, which streams the event ends, and which values are masked whole.
 struct SSEDeltaPlan: Sendable {
     /// A delta string value and the stream it extends.
     struct Delta: Sendable {
@@ -20,6 +20,10 @@ struct SSEDeltaPlan: Sendable {
 
     var deltas: [Delta] = []
     var terminations: [Termination] = []
+    /// Values masked within the event as JSON documents of their own, every string value in
+    /// them whatever its member name (Gemini's `functionCall.args`, an object whose member
+    /// names the model chooses, so an argument called `id` or `name` is masked too).
+    var documents: [Int] = []
     /// Whether a delta field held something other than a string or `null`.
     var hasInvalidDelta = false
 

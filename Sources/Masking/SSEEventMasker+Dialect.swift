@@ -7,5 +7,8 @@ extension SSEEventMasker {
         case openAIResponses
         /// Anthropic messages: `content_block_delta` and friends.
         case anthropicMessages
+        /// Gemini and Vertex AI `streamGenerateContent?alt=sse`: one `GenerateContentResponse`
+        /// per event, text in `candidates[i].content.parts[j].text`.
+        case gemini
     }
 }

@@ -12,64 +12,23 @@ extension SSEEventMasker {
         }
         let data = layout.data(in: raw)
         if dialect == .openAIChat, data.elementsEqual("[DONE]".utf8) {
-            flush(where: { _ in true }, except: [], into: &output)
+            flush(where: { _ in true }, into: &output)
             emitPlain(raw, layout: layout, into: &output)
             return
         }
-        guard let document = JSONDocument(bytes: data) else {
+        guard let event = core.mask(data, eventType: layout.eventType, template: raw) else {
             unparsedEvents += 1
             emitPlain(raw, layout: layout, into: &output)
             return
         }
-        let plan = dialect.plan(for: document, eventType: layout.eventType)
-        if plan.hasInvalidDelta { unparsedEvents += 1 }
-
-        // Streams this event ends without extending: flush them in events of their own.
-        let fed = plan.deltas.map(\.key)
-        flush(where: plan.terminates, except: fed, into: &output)
-
-        var splices: [(range: Range<Int>, literal: [UInt8], findings: [MaskingFinding])] = []
-        for delta in plan.deltas {
-            let text = document.string(delta.node) ?? []
-            let slot = streamIndex(for: delta.key, template: raw)
-            var released = streams[slot].masker.feed(text)
-            if plan.terminates(delta.key) {
-                released.append(streams[slot].masker.finish())
-                streams.remove(at: slot)
-            } else {
-                streams[slot].template = raw
-            }
-            guard released.bytes != text || !released.findings.isEmpty else { continue }
-            splices.append((document.nodes[delta.node].range, JSONLiteral.encode(released.bytes), released.findings))
-        }
-
-        // Every other string that may hold user text is masked on its own.
-        let deltaNodes = Set(plan.deltas.map(\.node))
-        for (node, value) in document.nodes.enumerated() where value.kind == .string && !deltaNodes.contains(node) {
-            if let key = document.effectiveKey(of: node), Self.identifierKeys.contains(key) { continue }
-            let text = document.string(node) ?? []
-            guard !text.isEmpty else { continue }
-            let masked = masker.mask(text, session: session)
-            guard !masked.findings.isEmpty else { continue }
-            splices.append((value.range, JSONLiteral.encode(masked.bytes), masked.findings))
-        }
-
-        guard !splices.isEmpty else {
+        if event.hasInvalidDelta { unparsedEvents += 1 }
+        emit(event.flushes, into: &output)
+        guard let newData = event.data else {
             output.bytes.append(contentsOf: raw)
             return
         }
-        splices.sort { $0.range.lowerBound < $1.range.lowerBound }
-        var newData: [UInt8] = []
-        newData.reserveCapacity(data.count + 64)
-        var position = 0
-        for splice in splices {
-            newData.append(contentsOf: data[position..<splice.range.lowerBound])
-            newData.append(contentsOf: splice.literal)
-            position = splice.range.upperBound
-            output.findings.append(contentsOf: splice.findings)
-        }
-        newData.append(contentsOf: data[position...])
         output.bytes.append(contentsOf: layout.rebuild(raw, data: newData))
+        output.findings.append(contentsOf: event.findings)
     }
 
     /// Emits an event masked as plain text (its blank line kept apart so a key block
@@ -85,51 +44,36 @@ extension SSEEventMasker {
         }
     }
 
-    /// The index of the open stream `key`, opening it if needed.
-    private mutating func streamIndex(for key: SSEStreamKey, template: [UInt8]) -> Int {
-        if let index = streams.firstIndex(where: { $0.key == key }) { return index }
-        streams.append(SSETextStream(key: key, masker: masker.makeStream(session: session), template: template))
-        return streams.count - 1
-    }
-
     /// Finishes the matching open streams, in the order they opened, and emits each
     /// one's held-back tail in a synthetic delta event.
     ///
     /// - Parameters:
     ///   - matches: Which streams to finish.
-    ///   - except: Streams the current event extends (they finish inside it).
     ///   - output: Where the flush events go.
-    mutating func flush(
-        where matches: (SSEStreamKey) -> Bool,
-        except: [SSEStreamKey],
-        into output: inout MaskedOutput
-    ) {
-        var kept: [SSETextStream] = []
-        for var stream in streams {
-            guard matches(stream.key), !except.contains(stream.key) else {
-                kept.append(stream)
-                continue
-            }
-            let tail = stream.masker.finish()
-            guard !tail.bytes.isEmpty || !tail.findings.isEmpty else { continue }
-            output.bytes.append(contentsOf: syntheticEvent(for: stream, text: tail.bytes))
-            output.findings.append(contentsOf: tail.findings)
-        }
-        streams = kept
+    mutating func flush(where matches: (SSEStreamKey) -> Bool, into output: inout MaskedOutput) {
+        emit(core.finish(where: matches), into: &output)
     }
 
-    /// A delta event of the stream's template shape carrying `text`: its `event` line,
-    /// one data line and a blank line, with the template's line ending.
-    private func syntheticEvent(for stream: SSETextStream, text: [UInt8]) -> [UInt8] {
-        let raw = stream.template
+    /// Emits flushed tails, each in a synthetic delta event.
+    private func emit(_ flushes: [EventDeltaMasker.Flush], into output: inout MaskedOutput) {
+        for flush in flushes {
+            output.bytes.append(contentsOf: syntheticEvent(for: flush))
+            output.findings.append(contentsOf: flush.tail.findings)
+        }
+    }
+
+    /// A delta event of the stream's template shape carrying its tail: the template's
+    /// `event` line, one data line and a blank line, with the template's line ending.
+    private func syntheticEvent(for flush: EventDeltaMasker.Flush) -> [UInt8] {
+        let raw = flush.template
         let layout = SSEEventLayout(raw: raw, stripsByteOrderMark: true)
-        let literal = JSONLiteral.encode(text)
+        let literal = JSONLiteral.encode(flush.tail.bytes)
         let firstData = layout.lines.first { $0.isData }
         var lineEnding = firstData.map { Array(raw[$0.end..<$0.terminatorEnd]) } ?? [0x0A]
         if lineEnding.isEmpty { lineEnding = [0x0A] }
         let document = JSONDocument(bytes: layout.data(in: raw))
         let data =
-            document.flatMap { dialect.syntheticData(from: $0, key: stream.key, literal: literal) }
+            document.flatMap { dialect.syntheticData(from: $0, key: flush.key, literal: literal) }
             ?? Array(#"{"delta":"#.utf8) + literal + [0x7D]
         var event: [UInt8] = []
         for line in layout.lines where line.isEventType {

@@ -20,6 +20,7 @@ extension SSEEventMasker.Dialect {
         case .openAIChat: Self.chatPlan(document)
         case .openAIResponses: Self.responsesPlan(document, eventType: eventType)
         case .anthropicMessages: Self.anthropicPlan(document, eventType: eventType)
+        case .gemini: Self.geminiPlan(document)
         }
     }
 

@@ -44,6 +44,8 @@ extension SSEEventMasker.Dialect {
             guard let delta = document.member("delta", of: 0), document.nodes[delta].kind == .object else { return nil }
             let newDelta = document.rewriteObject(delta) { $0 == "type" ? nil : literal }
             return document.rewriteObject(0) { $0 == "delta" ? newDelta : nil }
+        case .gemini:
+            return Self.geminiSyntheticData(from: document, key: key, literal: literal)
         }
     }
 }

@@ -2,13 +2,18 @@
 ///
 /// Raw `text/event-stream` bytes go in, in any split; SSE bytes come out. The text an
 /// event streams (a chat `delta.content`, tool call arguments, a Responses `delta`, an
-/// Anthropic `text_delta`) is fed to one ``StreamMasker`` per text stream, and the event
-/// is re-emitted with only that string value replaced by what the stream released: the
-/// new literal is spliced into the original bytes, every other byte stays as received. A
-/// value that spans events comes out in the event where it completes; earlier events
-/// carry the clean prefix, possibly `""`. When a stream ends (`finish_reason`, `[DONE]`,
-/// `*.done`, `content_block_stop`, `message_stop`, or ``finish()``) its held-back tail is
-/// flushed in a synthetic delta event emitted just before the ending event.
+/// Anthropic `text_delta`, a Gemini text part) is fed to one ``StreamMasker`` per text
+/// stream, and the event is re-emitted with only that string value replaced by what the
+/// stream released: the new literal is spliced into the original bytes, every other byte
+/// stays as received. A value that spans events comes out in the event where it
+/// completes; earlier events carry the clean prefix, possibly `""`. When a stream ends
+/// (`finish_reason`, `[DONE]`, `*.done`, `content_block_stop`, `message_stop`, Gemini's
+/// `finishReason`, or ``finish()``) its held-back tail is flushed in a synthetic delta
+/// event emitted just before the ending event.
+///
+/// Gemini's function call `args` arrive whole, as a JSON object, in one event: they are
+/// masked there with a ``JSONStringMasker`` (every string value, whatever its member name;
+/// names and structure kept). Nothing of them is carried to another event.
 ///
 /// Everything else fails safe rather than open: other string values of an event (a
 /// Responses `*.done` snapshot, a `content_block_start` text, an error message) are
@@ -17,15 +22,18 @@
 /// Either way an event without findings comes out byte for byte as received, line
 /// endings included.
 ///
+/// The masking of each event's JSON is ``EventDeltaMasker``'s, shared with
+/// ``JSONArrayEventMasker``; this type frames events and shapes their flush events.
+///
 /// Contract: chunk invariance, as for ``StreamMasker``. Events are dispatched at the
 /// byte that ends them and each text stream is fed whole deltas, so the output (bytes and
 /// findings) does not depend on how the input was cut.
 ///
 /// Findings: a finding from a text stream has ranges relative to the concatenated
 /// decoded text of that stream (input: the original deltas; output: the re-emitted
-/// deltas). A finding from another string value is relative to that value; one from an
-/// event masked as plain text (not JSON, or oversized) is relative to the event's raw
-/// bytes.
+/// deltas). A finding from another string value is relative to that value, one from
+/// Gemini `args` to the raw JSON of those `args`; one from an event masked as plain text
+/// (not JSON, or oversized) is relative to the event's raw bytes.
 package struct SSEEventMasker: Sendable {
     /// Member names whose string values are protocol identifiers or opaque blobs, never
     /// masked outside the delta fields: masking an id or a signature breaks the client
@@ -54,8 +62,8 @@ package struct SSEEventMasker: Sendable {
     var oversized: StreamMasker?
     /// Whether the next event dispatched is the stream's first (byte order mark).
     var isFirstEvent = true
-    /// Open text streams in the order they opened.
-    var streams: [SSETextStream] = []
+    /// The text streams and the masking of each event's JSON.
+    var core: EventDeltaMasker
     var isClosed = false
     /// Events whose data was not the expected JSON: malformed, a delta that is not a
     /// string, an oversized event or an event cut off by ``finish()``. Each was masked as
@@ -77,6 +85,7 @@ package struct SSEEventMasker: Sendable {
         self.masker = masker
         self.session = session
         self.maximumEventSize = maximumEventSize
+        self.core = EventDeltaMasker(dialect: dialect, masker: masker, session: session)
     }
 
     /// Masks the next bytes of the event stream.
@@ -113,7 +122,7 @@ package struct SSEEventMasker: Sendable {
             needsSeparator = true
         }
         var flushes = MaskedOutput()
-        flush(where: { _ in true }, except: [], into: &flushes)
+        flush(where: { _ in true }, into: &flushes)
         if needsSeparator, !flushes.bytes.isEmpty { output.bytes += [0x0A, 0x0A] }
         output.append(flushes)
         if !event.isEmpty {
@@ -128,8 +137,7 @@ package struct SSEEventMasker: Sendable {
     /// streams and an incomplete event were never proven clean and are dropped.
     package mutating func abort() {
         isClosed = true
-        for index in streams.indices { streams[index].masker.abort() }
-        streams = []
+        core.abort()
         oversized?.abort()
         oversized = nil
         event = []

@@ -25,6 +25,18 @@ struct MaskCommand: ParsableCommand {
         case sseOpenAI = "sse-openai"
         case sseOpenAIResponses = "sse-openai-responses"
         case sseAnthropic = "sse-anthropic"
+        case sseGemini = "sse-gemini"
+
+        /// The SSE dialect, or nil for `text` and `json`.
+        var dialect: SSEEventMasker.Dialect? {
+            switch self {
+            case .text, .json: nil
+            case .sseOpenAI: .openAIChat
+            case .sseOpenAIResponses: .openAIResponses
+            case .sseAnthropic: .anthropicMessages
+            case .sseGemini: .gemini
+            }
+        }
     }
 
     @Option(help: ArgumentHelp("Rules directory holding masking.yaml (default: the configured or shipped rules).", valueName: "dir"))
@@ -32,7 +44,9 @@ struct MaskCommand: ParsableCommand {
 
     @Option(
         help: """
-            How to read the input: text (any bytes); json (string values only, output stays valid JSON);             sse-openai, sse-openai-responses, sse-anthropic (a provider's event stream: the text deltas are             masked, every other event and field passes unchanged).
+            How to read the input: text (any bytes); json (string values only, output stays valid JSON); \
+            sse-openai, sse-openai-responses, sse-anthropic, sse-gemini (a provider's event stream: the text \
+            deltas are masked, every other event and field passes unchanged).
             """)
     var format: Format = .text
 
@@ -78,10 +92,8 @@ struct MaskCommand: ParsableCommand {
                 sink.emit(stream.feed(chunk))
             }
             sink.emit(stream.finish())
-        case .sseOpenAI, .sseOpenAIResponses, .sseAnthropic:
-            let dialect: SSEEventMasker.Dialect =
-                format == .sseAnthropic ? .anthropicMessages : format == .sseOpenAI ? .openAIChat : .openAIResponses
-            var stream = SSEEventMasker(dialect: dialect, masker: masker, session: session)
+        case .sseOpenAI, .sseOpenAIResponses, .sseAnthropic, .sseGemini:
+            var stream = SSEEventMasker(dialect: format.dialect ?? .openAIChat, masker: masker, session: session)
             while let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
                 sink.emit(stream.feed(chunk))
             }

@@ -185,15 +185,17 @@ struct ReplayCommand: AsyncParsableCommand {
 }
 
 /// The text a person saw in a streamed completion: the deltas of OpenAI chat
-/// (`choices[].delta.content`), OpenAI responses (`response.output_text.delta`) and Anthropic
-/// (`content_block_delta` → `delta.text`) events, from SSE bytes cut anywhere.
+/// (`choices[].delta.content`), OpenAI responses (`response.output_text.delta`), Anthropic
+/// (`content_block_delta` → `delta.text`) and Gemini (the first candidate's text parts, thought
+/// summaries left out) events, from SSE bytes cut anywhere.
 struct SSETextExtractor {
     private var pending = ""
 
     mutating func feed(_ data: String) -> String {
         pending += data
         var out = ""
-        while let newline = pending.firstIndex(of: "\n") {
+        // `\r\n` (Google's line ending) is one Character in Swift: look for any line break.
+        while let newline = pending.firstIndex(where: \.isNewline) {
             let line = pending[..<newline].trimmingCharacters(in: .whitespaces)
             pending = String(pending[pending.index(after: newline)...])
             guard line.hasPrefix("data:") else { continue }
@@ -209,6 +211,13 @@ struct SSETextExtractor {
                 let text = delta["text"] as? String
             {
                 out += text
+            } else if let candidates = object["candidates"] as? [[String: Any]] {
+                for (position, candidate) in candidates.enumerated() where (candidate["index"] as? Int ?? position) == 0 {
+                    let parts = (candidate["content"] as? [String: Any])?["parts"] as? [[String: Any]] ?? []
+                    for part in parts where part["thought"] as? Bool != true {
+                        out += part["text"] as? String ?? ""
+                    }
+                }
             }
         }
         return out

@@ -44,7 +44,7 @@ KEEP = os.environ.get("CHP_E2E_KEEP") == "1"
 CHAPERONE_BIN = Path(os.environ.get("CHAPERONE_BIN", REPO / ".build" / "debug" / "chaperone"))
 LISTEN_PORT = 15443
 DAEMON_USER = "chaperone"
-INTERCEPT_HOSTS = ["api.openai.com", "api.anthropic.com", "api.githubcopilot.com"]
+INTERCEPT_HOSTS = ["api.openai.com", "api.anthropic.com", "api.githubcopilot.com", "generativelanguage.googleapis.com"]
 NODE = shutil.which("node") or "node"
 PY = sys.executable
 
@@ -355,6 +355,7 @@ class Env:
         env = {
             "OPENAI_API_KEY": "sk-e2e-test-key",
             "ANTHROPIC_API_KEY": "sk-ant-e2e-test-key",
+            "GEMINI_API_KEY": "e2e-gemini-test-key",
         }
         if ca_env:
             env["SSL_CERT_FILE"] = str(self.bundle)         # OpenSSL-based: python ssl, httpx(2), curl tool

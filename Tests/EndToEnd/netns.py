@@ -40,6 +40,7 @@ HOSTS: dict[str, tuple[str, str]] = {
     "cdn.example.net": ("198.18.0.10", "fd00:c4a9::10"),
     "api.anthropic.com": ("198.18.0.11", "fd00:c4a9::11"),
     "api.githubcopilot.com": ("198.18.0.12", "fd00:c4a9::12"),
+    "generativelanguage.googleapis.com": ("198.18.0.13", "fd00:c4a9::13"),
 }
 
 

@@ -21,15 +21,18 @@ UPSTREAM_DNS = [
     "api.openai.com",
     "api.anthropic.com",
     "api.githubcopilot.com",
+    "generativelanguage.googleapis.com",
     "cdn.example.net",
 ]
 UPSTREAM_IPS = [
     "198.18.0.10",
     "198.18.0.11",
     "198.18.0.12",
+    "198.18.0.13",
     "fd00:c4a9::10",
     "fd00:c4a9::11",
     "fd00:c4a9::12",
+    "fd00:c4a9::13",
 ]
 
 PUBLIC_CA_CN = "Chaperone E2E Public Root CA"

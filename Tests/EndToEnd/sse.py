@@ -1,7 +1,7 @@
 """Comparing SSE streams the way the masking on the data path defines "unchanged".
 
 With masking on, the daemon feeds each text stream (a chat `delta.content`, an Anthropic
-`text_delta`) to a streaming masker that holds back only what could still become part of a
+`text_delta`, a Gemini text part) to a streaming masker that holds back only what could still become part of a
 secret, so the text of one event may come out in the next one, and a stream's held tail is
 flushed in one more delta event before the stream ends. Everything else is unchanged. So two
 streams are equivalent when their text is identical and their events, with the text deltas
@@ -13,9 +13,9 @@ import json
 
 
 def events(raw: bytes) -> list[tuple[str | None, str]]:
-    """(event name, data) per SSE event; LF line endings (what the stand-in and providers send)."""
+    """(event name, data) per SSE event; LF or CRLF line endings (Google sends CRLF)."""
     out = []
-    for block in raw.decode().split("\n\n"):
+    for block in raw.decode().replace("\r\n", "\n").split("\n\n"):
         if not block.strip():
             continue
         name, data = None, []
@@ -28,8 +28,13 @@ def events(raw: bytes) -> list[tuple[str | None, str]]:
     return out
 
 
+def gemini_parts(obj: dict) -> list[dict]:
+    """The parts of every candidate of a Gemini GenerateContentResponse."""
+    return [p for c in obj.get("candidates") or [] for p in (c.get("content") or {}).get("parts") or []]
+
+
 def text(raw: bytes) -> str:
-    """The concatenated text deltas (OpenAI chat choice 0, or Anthropic text_delta)."""
+    """The concatenated text deltas (OpenAI chat choice 0, Anthropic text_delta, Gemini text parts)."""
     parts = []
     for name, data in events(raw):
         if data == "[DONE]" or not data.startswith("{"):
@@ -39,6 +44,7 @@ def text(raw: bytes) -> str:
             parts.append(obj["delta"]["text"])
         for choice in obj.get("choices") or []:
             parts.append((choice.get("delta") or {}).get("content") or "")
+        parts += [p["text"] for p in gemini_parts(obj) if "text" in p and not p.get("thought")]
     return "".join(parts)
 
 
@@ -52,6 +58,8 @@ def skeleton(raw: bytes) -> list:
         obj = json.loads(data)
         if name == "content_block_delta" and obj.get("delta", {}).get("type") == "text_delta":
             continue
+        for part in gemini_parts(obj):
+            part.pop("text", None)
         choices = obj.get("choices")
         if choices:
             pure_text = True

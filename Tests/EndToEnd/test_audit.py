@@ -113,6 +113,26 @@ def test_streamed_completion_is_recorded_masked_with_its_pace(aenv: Env):
 
 
 @daemon_only
+def test_gemini_stream_is_recorded_masked_and_replays_as_text(aenv: Env):
+    """A Gemini SSE stream (CRLF events) is recorded as masked chunks; replay shows its text."""
+    tid = new_id()
+    body = json.dumps({"contents": [{"role": "user", "parts": [{"text": f"hello ({tid})"}]}]})
+    p = aenv.curl("-4", "-H", "x-goog-api-key: e2e-gemini-test-key", "-H", "Content-Type: application/json",
+                  "-H", f"x-test-id: {tid}", "-H", "x-test-script: Mail jane.|doe@example.com| today.", "-d", body,
+                  "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse")
+    assert p.returncode == 0, p.stderr
+    session = session_of(aenv, tid)
+    summary = [s for s in cli_json(aenv, "sessions", "list") if s["id"] == session][0]
+    assert summary["provider"] == "gemini" and summary["sni"] == "generativelanguage.googleapis.com", summary
+    response = next(e for e in replay_events(aenv, session) if e["kind"] == "exchange.response")["payload"]
+    assert response["stream"] is True, response
+    recorded = "".join(c["data"] for c in response["chunks"])
+    assert "[EMAIL_1]" in recorded and "jane" not in recorded and "doe@" not in recorded, recorded
+    p = cli(aenv, "replay", session, "--speed", "max")
+    assert p.returncode == 0 and "Mail [EMAIL_1] today." in p.stdout, p.stdout
+
+
+@daemon_only
 def test_verify_passes_and_export_verifies_offline(aenv: Env, tmp_path: Path):
     aenv.py_client("openai_client.py", "--mode", "chat")
     report = cli_json(aenv, "audit", "verify")

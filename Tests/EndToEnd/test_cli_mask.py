@@ -58,3 +58,16 @@ def test_bad_rules_directory_is_a_clear_error():
                        capture_output=True, timeout=30)
     assert p.returncode != 0
     assert b"/nonexistent/masking.yaml" in p.stderr
+
+
+def test_sse_gemini_masks_a_value_split_across_events():
+    chunks = [{"candidates": [{"content": {"parts": [{"text": t}], "role": "model"}, **extra}],
+               "modelVersion": "gemini-2.5-flash"}
+              for t, extra in [("write to user@exa", {}), ("mple.com please", {"finishReason": "STOP", "index": 0})]]
+    raw = "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks).encode()
+    p = mask(raw, "--format", "sse-gemini", "--direction", "response")
+    assert p.returncode == 0, p.stderr
+    assert b"user@exa" not in p.stdout and b"mple.com" not in p.stdout
+    events = [json.loads(e[6:]) for e in p.stdout.decode().split("\r\n\r\n") if e.startswith("data: ")]
+    assert "".join(e["candidates"][0]["content"]["parts"][0]["text"] for e in events) == "write to [EMAIL_1] please"
+    assert len(events) == 2 and events[1]["candidates"][0]["finishReason"] == "STOP"

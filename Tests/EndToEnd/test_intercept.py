@@ -118,7 +118,8 @@ def test_provider_error_passes_through(env: Env):
         assert len(recs) == 1 and recs[0]["status"] == 400, recs
 
 
-@pytest.mark.parametrize("host", ["api.openai.com", "api.anthropic.com", "api.githubcopilot.com"])
+@pytest.mark.parametrize("host", ["api.openai.com", "api.anthropic.com", "api.githubcopilot.com",
+                                  "generativelanguage.googleapis.com"])
 def test_leaf_seen_by_client_is_from_org_ca(env: Env, host: str):
     """openssl s_client (an independent TLS peer) sees a leaf for the host issued by the org CA."""
     seen = env.s_client(f"{host}:443", host)

@@ -126,3 +126,105 @@ def test_a_key_in_the_query_string_never_reaches_the_record_or_the_log(env: Env)
     assert rec["path"] == "/v1/models?alt=json&key=[GOOGLE_API_KEY]", rec["path"]
     no_canary(env.exchanges_path.read_text(), key)
     no_canary(env.daemon_log.read_text(), key)  # (the stand-in provider's own log has it, rightly)
+
+
+GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash"
+
+
+def gemini_curl(env: Env, tid: str, script: str, url: str, out) -> None:
+    body = json.dumps({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]})
+    p = env.curl("-4", "-H", "x-goog-api-key: e2e-gemini-test-key", "-H", "Content-Type: application/json",
+                 "-H", f"x-test-id: {tid}", "-H", f"x-test-script: {script}", "-d", body, "-o", out, url)
+    assert p.returncode == 0, p.stderr
+
+
+@daemon_only
+def test_gemini_stream_masks_values_split_across_events(env: Env):
+    """streamGenerateContent?alt=sse through the daemon with curl: an e-mail, an Anthropic key and an
+    AWS key each cut across `data:` events (CRLF, as Google frames them) reach the client masked."""
+    tid, mark = new_id(), env.mark()
+    k = ANTHROPIC_KEY
+    script = (f"Write to jane.|doe@example.com| with key {k[:20]}|{k[20:60]}|{k[60:]}| or "
+              f"{AWS_KEY[:9]}|{AWS_KEY[9:]}| today.")
+    out = env.dir / f"{tid}.out"
+    gemini_curl(env, tid, script, GEMINI + ":streamGenerateContent?alt=sse", out)
+    got = out.read_bytes()
+    assert sse.text(got) == "Write to [EMAIL_1] with key [ANTHROPIC_KEY] or [AWS_ACCESS_KEY] today.", got
+    no_canary(got.decode(), EMAIL, ANTHROPIC_KEY, AWS_KEY)
+    # Google's framing is kept: every line ends with CRLF, every event is a GenerateContentResponse.
+    assert b"\n" not in got.replace(b"\r\n", b""), got
+    events = sse.events(got)
+    assert all(json.loads(data).get("modelVersion") == "gemini-2.5-flash" for _, data in events), events
+    assert json.loads(events[-1][1])["candidates"][0]["finishReason"] == "STOP"
+    # the provider did send the raw values: the masking happened on the way
+    sent = base64.b64decode(env.upstream_response(tid)["body_b64"])
+    assert b"doe@example.com" in sent and AWS_KEY[9:].encode() in sent
+    assert sent.count(b"\r\n\r\n") == len(script.split("|"))
+    (rec,) = [r for r in env.new_records(mark, 1) if r["kind"] == "exchange"]
+    assert rec["sni"] == "generativelanguage.googleapis.com", rec
+    found = {(f["rule"], f["direction"]) for f in rec["findings"]}
+    assert {("email", "response"), ("anthropic-key", "response"), ("aws-access-key", "response")} <= found, found
+    no_canary(json.dumps(rec), EMAIL, ANTHROPIC_KEY, AWS_KEY)
+
+
+@daemon_only
+def test_gemini_sdk_stream_masks_values_split_across_events(env: Env):
+    """The google-genai SDK (alt=sse, default host) gets placeholders for values cut across events."""
+    tid = new_id()
+    out = env.py_client("gemini_client.py", "--header", f"x-test-id: {tid}",
+                        "--header", f"x-test-script: Reach| me| at| jane.doe|@exa|mple.com| or {AWS_KEY[:6]}|{AWS_KEY[6:]}|.")
+    assert out["ok"], out
+    assert out["base_url"].startswith("https://generativelanguage.googleapis.com"), out
+    assert out["text"] == "Reach me at [EMAIL_1] or [AWS_ACCESS_KEY].", out
+    assert out["finish_reason"] == "STOP" and out["usage"]["candidates_token_count"] == 9, out
+    no_canary(json.dumps(out), EMAIL, AWS_KEY)
+    (req,) = env.upstream_records(tid)
+    assert req["path"].endswith(":streamGenerateContent?alt=sse"), req["path"]
+
+
+@daemon_only
+def test_gemini_clean_stream_is_unchanged(env: Env):
+    """A Gemini stream with nothing to mask keeps its text and every other field."""
+    tid = new_id()
+    out = env.dir / f"{tid}.out"
+    gemini_curl(env, tid, "plain| words| only.", GEMINI + ":streamGenerateContent?alt=sse", out)
+    sent = base64.b64decode(env.upstream_response(tid)["body_b64"])
+    sse.assert_equivalent(out.read_bytes(), sent)
+    assert sse.text(sent) == "plain words only."
+
+
+@daemon_only
+def test_gemini_json_array_stream_masks_values_split_across_elements(env: Env):
+    """streamGenerateContent without alt=sse: a JSON array streamed as application/json, one
+    GenerateContentResponse per element. An e-mail and an AWS key cut across elements reach the client
+    masked, the body is still a JSON array of the provider's elements, held text flushed in one more."""
+    tid, mark = new_id(), env.mark()
+    out = env.dir / f"{tid}.out"
+    gemini_curl(env, tid, f"Mail jane.|doe@example.com| now. Key {AWS_KEY[:9]}|{AWS_KEY[9:]}| ok. Bye.",
+                GEMINI + ":streamGenerateContent", out)
+    got = out.read_bytes()
+    no_canary(got.decode(), EMAIL, AWS_KEY)
+    chunks = json.loads(got)
+    texts = [p["text"] for c in chunks for p in c["candidates"][0]["content"]["parts"]]
+    assert "".join(texts) == "Mail [EMAIL_1] now. Key [AWS_ACCESS_KEY] ok. Bye.", texts
+    sent = base64.b64decode(env.upstream_response(tid)["body_b64"])
+    assert b"doe@example.com" in sent
+    assert len(chunks) == len(json.loads(sent))  # the last element finishes: nothing left to flush
+    assert all(c["modelVersion"] == "gemini-2.5-flash" for c in chunks)
+    assert got.count(b",\r\n") == sent.count(b",\r\n")  # Google's separators kept
+    (rec,) = [r for r in env.new_records(mark, 1) if r["kind"] == "exchange"]
+    found = {(f["rule"], f["direction"]) for f in rec["findings"]}
+    assert {("email", "response"), ("aws-access-key", "response")} <= found, found
+
+
+@daemon_only
+def test_gemini_error_body_is_masked_as_json(env: Env):
+    """A Gemini error (a JSON object, not an array) on the streaming path is masked string by string."""
+    tid = new_id()
+    body = json.dumps({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]})
+    p = env.curl("-4", "-H", "Content-Type: application/json", "-H", f"x-test-id: {tid}", "-d", body,
+                 GEMINI + ":streamGenerateContent")
+    assert p.returncode == 0, p.stderr
+    sent = base64.b64decode(env.upstream_response(tid)["body_b64"])
+    assert json.loads(p.stdout)["error"]["status"] == "PERMISSION_DENIED"
+    assert p.stdout.encode() == sent

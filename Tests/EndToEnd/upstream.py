@@ -11,11 +11,16 @@ providers' wire formats:
   Anthropic  POST /v1/messages (JSON, or SSE message_start ... message_stop with `event:` lines),
              errors as {"type": "error", "error": {"type", "message"}}
   Copilot    POST /chat/completions (OpenAI-shaped SSE with Azure's prompt_filter_results chunk)
+  Gemini     POST /v1beta/models/MODEL:streamGenerateContent (`?alt=sse`: `data:` events with CRLF
+             line endings; without it a pretty-printed JSON array streamed as application/json),
+             POST /v1beta/models/MODEL:generateContent, the same under Vertex AI's
+             /v1/projects/P/locations/L/publishers/google/models/MODEL:…;
+             errors as {"error": {"code", "message", "status"}}
   Tests      * /echo -> JSON with method, path, headers and the exact body (base64)
 
 What the reply says is scripted by the request, so tests can plant text:
   x-test-script: TEXT       reply TEXT; split on '|' into deltas if it has one, else by words
-  last user message "say: TEXT"   same as x-test-script: TEXT
+  last user message "say: TEXT"   same as x-test-script: TEXT (Gemini: the last user `contents` text)
   x-test-events: N          N deltas "tok0 ", "tok1 ", ...
   x-test-delay-ms: N        sleep N ms before every SSE event after the first
   (default)                 DEFAULT_TEXT in 10 deltas
@@ -132,6 +137,15 @@ def last_user_text(messages: Any) -> str | None:
     return None
 
 
+def gemini_user_text(contents: Any) -> str | None:
+    if not isinstance(contents, list):
+        return None
+    for c in reversed(contents):
+        if isinstance(c, dict) and c.get("role", "user") == "user":
+            return "".join(p.get("text", "") for p in c.get("parts") or [] if isinstance(p, dict))
+    return None
+
+
 def script_deltas(request: web.Request, body: dict[str, Any]) -> list[str]:
     h = request.headers
     if "x-test-events" in h:
@@ -139,6 +153,8 @@ def script_deltas(request: web.Request, body: dict[str, Any]) -> list[str]:
     if "x-test-script" in h:
         return split_text(h["x-test-script"])
     text = last_user_text(body.get("messages"))
+    if text is None:
+        text = gemini_user_text(body.get("contents"))
     if text is not None and text.startswith("say:"):
         return split_text(text[4:].strip())
     return list(DEFAULT_DELTAS)
@@ -232,8 +248,9 @@ def sse(data: Any, event: str | None = None) -> bytes:
     return (out + f"data: {payload}\n\n").encode()
 
 
-async def stream_events(request: web.Request, events: list[bytes], headers: dict[str, str]) -> web.StreamResponse:
-    """Write SSE events one by one, noting whether the peer stayed to the end."""
+async def stream_events(request: web.Request, events: list[bytes], headers: dict[str, str],
+                        content_type: str = "text/event-stream; charset=utf-8") -> web.StreamResponse:
+    """Write SSE events (or any pieces of a streamed body) one by one, noting whether the peer stayed to the end."""
     rid = request["record_id"]
     pause = delay_s(request)
     forced = request.headers.get("x-test-force-encoding")
@@ -241,7 +258,7 @@ async def stream_events(request: web.Request, events: list[bytes], headers: dict
     if compressor is not None:
         headers = {**headers, "Content-Encoding": forced}
     resp = web.StreamResponse(status=200, headers={
-        "Content-Type": "text/event-stream; charset=utf-8",
+        "Content-Type": content_type,
         "Cache-Control": "no-cache",
         **headers,
     })
@@ -330,6 +347,8 @@ async def recorder(request: web.Request, handler):
 
 
 def error_for(request: web.Request, status: int) -> web.Response:
+    if ":" in request.path.rsplit("/", 1)[-1]:
+        return gemini_error(status, f"scripted status {status}")
     if request.path.startswith("/v1/messages"):
         kinds = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
                  404: "not_found_error", 429: "rate_limit_error", 529: "overloaded_error"}
@@ -560,6 +579,76 @@ async def messages(request: web.Request) -> web.StreamResponse:
     return maybe_gzip(request, resp)
 
 
+# ---------------------------------------------------------------- Gemini / Vertex AI
+
+GEMINI_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+                 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+
+
+def gemini_error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": {"code": status, "message": message,
+                                        "status": GEMINI_STATUS.get(status, "UNKNOWN")}}, status=status)
+
+
+def gemini_json(obj: Any, indent: int | None = None) -> str:
+    """Google's spelling: `{"a": 1,"b": 2}` in SSE events, two-space indents in JSON bodies."""
+    return json.dumps(obj, ensure_ascii=False, indent=indent, separators=(",", ": "))
+
+
+def gemini_chunks(body: dict[str, Any], deltas: list[str], model: str) -> list[dict[str, Any]]:
+    """One GenerateContentResponse per delta; the last carries finishReason and the final usage."""
+    rid = secrets.token_urlsafe(16)
+    prompt = count_tokens({"messages": body.get("contents")})
+    chunks = []
+    for i, d in enumerate(deltas):
+        last = i == len(deltas) - 1
+        cand: dict[str, Any] = {"content": {"parts": [{"text": d}], "role": "model"}}
+        usage: dict[str, Any] = {"promptTokenCount": prompt, "totalTokenCount": prompt,
+                                 "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}]}
+        if last:
+            cand["finishReason"] = "STOP"
+            cand["index"] = 0  # proto3 JSON leaves the zero out of the earlier chunks
+            usage = {"promptTokenCount": prompt, "candidatesTokenCount": len(deltas),
+                     "totalTokenCount": prompt + len(deltas),
+                     "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}]}
+        chunks.append({"candidates": [cand], "usageMetadata": usage, "modelVersion": model, "responseId": rid})
+    return chunks
+
+
+def gemini_key_ok(request: web.Request) -> bool:
+    return bool(request.headers.get("x-goog-api-key") or request.query.get("key")
+                or request.headers.get("Authorization", "").startswith("Bearer "))
+
+
+async def gemini_models(request: web.Request) -> web.StreamResponse:
+    """`…/models/MODEL:generateContent` and `:streamGenerateContent` (Gemini API and Vertex AI)."""
+    model, _, method = request.match_info["target"].partition(":")
+    if method not in ("generateContent", "streamGenerateContent"):
+        return gemini_error(404, f"Method {method!r} not found for models/{model}.")
+    if not gemini_key_ok(request):
+        return gemini_error(403, "Method doesn't allow unregistered callers (callers without established identity). "
+                                 "Please use API Key or other form of API consumer identity to call this API.")
+    body, _ = await read_json(request)
+    if body is None:
+        return gemini_error(400, "Invalid JSON payload received.")
+    if not isinstance(body.get("contents"), list):
+        return gemini_error(400, "* GenerateContentRequest.contents: contents is not specified")
+    deltas = script_deltas(request, body)
+    chunks = gemini_chunks(body, deltas, model)
+    if method == "generateContent":
+        whole = chunks[-1]
+        whole["candidates"][0]["content"]["parts"][0]["text"] = "".join(deltas)
+        return maybe_gzip(request, web.json_response(whole, dumps=lambda o: gemini_json(o, indent=2)))
+    if request.query.get("alt") == "sse":
+        events = [f"data: {gemini_json(c)}\r\n\r\n".encode() for c in chunks]
+        return await stream_events(request, events, {})
+    # Without alt=sse: one JSON array, written an element at a time.
+    pieces = [("[" if i == 0 else ",\r\n") + gemini_json(c, indent=2) + "\n" for i, c in enumerate(chunks)]
+    pieces[-1] += "]"
+    return await stream_events(request, [p.encode() for p in pieces], {},
+                               content_type="application/json; charset=UTF-8")
+
+
 # ---------------------------------------------------------------- echo / fallback
 
 
@@ -592,6 +681,9 @@ def make_app() -> web.Application:
     app.router.add_get("/v1/models", models)
     app.router.add_get("/v1/realtime", realtime)
     app.router.add_post("/v1/messages", messages)
+    app.router.add_post("/v1beta/models/{target}", gemini_models)
+    app.router.add_post("/v1/models/{target}", gemini_models)
+    app.router.add_post("/v1/projects/{project}/locations/{location}/publishers/google/models/{target}", gemini_models)
     app.router.add_route("*", "/echo", echo)
     app.router.add_route("*", "/{tail:.*}", not_found)
     return app

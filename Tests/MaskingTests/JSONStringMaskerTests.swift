@@ -68,6 +68,38 @@ struct JSONStringMaskerTests {
         #expect(Self.mask(json, splits: Array(1..<count)).bytes == whole.bytes)
     }
 
+    @Test("a streamed JSON array (Gemini's, without alt=sse) masks each value in small chunks")
+    func geminiStreamedArray() {
+        // What streamGenerateContent sends as `application/json` when not asked for SSE: a
+        // pretty-printed array, elements separated by `,\r\n`, each a whole GenerateContentResponse.
+        // Each value is masked on its own here; the proxy gives that path the JSONArrayEventMasker,
+        // whose text streams also join a value cut across elements.
+        let element = { (text: String, extra: String) in
+            "{\n  \"candidates\": [\n    {\n      \"content\": {\n        \"parts\": [\n          {\n            \"text\": \(SSEFixtures.literal(text))\n          }\(extra)\n        ],\n        \"role\": \"model\"\n      },\n      \"index\": 0\n    }\n  ],\n  \"usageMetadata\": {\n    \"promptTokenCount\": 8,\n    \"totalTokenCount\": 8\n  },\n  \"modelVersion\": \"gemini-2.5-flash\"\n}\n"
+        }
+        let call = ",\n          {\n            \"functionCall\": {\"name\": \"send_mail\", \"args\": {\"to\": \"ops@example.org\", \"name\": \"AKIAIOSFODNN7EXAMPLE\"}}\n          }"
+        let json = "[" + [element("Mail jane.doe@example.com now. ", ""), element("Key sk-ant-api03-" + String(repeating: "Qr7", count: 31) + "AA ok.", ""), element("Done.", call)]
+            .joined(separator: ",\r\n") + "]"
+        let whole = Self.mask(json)
+        #expect(whole.findings.map(\.entity.rawValue) == ["EMAIL", "ANTHROPIC_KEY", "EMAIL", "AWS_ACCESS_KEY"])
+        let masked = whole.text
+        #expect(!masked.contains("jane") && !masked.contains("Qr7Qr7") && !masked.contains("ops@") && !masked.contains("AKIA"))
+        #expect(masked.contains(#""text": "Mail [EMAIL] now. ""#) && masked.contains(#""to": "[EMAIL]", "name": "[AWS_ACCESS_KEY]""#))
+        // Everything but the values is kept: keys, whitespace, the `,\r\n` separators.
+        #expect(masked.components(separatedBy: ",\r\n").count == 3)
+        let array = (try? JSONSerialization.jsonObject(with: Data(whole.bytes))) as? [[String: Any]]
+        #expect(array?.count == 3)
+        var generator = SplitMix64(seed: 3)
+        let count = json.utf8.count
+        for offset in 0...count {
+            #expect(Self.mask(json, splits: [offset]) == whole)
+        }
+        for _ in 0..<20 {
+            #expect(Self.mask(json, splits: TestSupport.randomSplits(count: count, using: &generator)) == whole)
+        }
+        #expect(Self.mask(json, splits: Array(1..<count)) == whole)
+    }
+
     @Test("malformed escapes and lone surrogates do not break the stream")
     func malformed() {
         for json in [#""\u12G4 x""#, #""\ud83d x""#, #""\ud83d\n x""#, #""\ud83d\u0041""#, #""abc\"#, #""\u00"#] {

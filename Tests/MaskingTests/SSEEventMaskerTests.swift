@@ -128,6 +128,7 @@ struct SSEEventMaskerTests {
         case .anthropicMessages:
             input = SSEFixtures.anthropicStart + SSEFixtures.anthropicPing + SSEFixtures.anthropicBlockStart(0)
                 + SSEFixtures.anthropicBlockStop(0) + SSEFixtures.anthropicEnd
+        case .gemini: input = SSEFixtures.geminiWithoutText()
         }
         let (output, sse) = Self.run(Array(input.utf8), dialect: dialect)
         #expect(output.text == input)

@@ -168,12 +168,92 @@ enum SSEFixtures {
         return events.joined()
     }
 
+    // MARK: Gemini (`streamGenerateContent?alt=sse`)
+
+    /// The members Google puts after `candidates` in every event, in its JSON spelling
+    /// (a space after a colon, none after a comma).
+    static func geminiTrailer(candidatesTokens: Int? = nil) -> String {
+        let usage =
+            candidatesTokens.map { #""promptTokenCount": 8,"candidatesTokenCount": \#($0),"totalTokenCount": \#(8 + $0)"# }
+            ?? #""promptTokenCount": 8,"totalTokenCount": 8"#
+        return #""usageMetadata": {\#(usage),"promptTokensDetails": [{"modality": "TEXT","tokenCount": 8}]},"modelVersion": "gemini-2.5-flash","responseId": "mIbTaJW3Eo6e1MkPq_ndgQ8""#
+    }
+
+    /// One `data:` event, with Google's CRLF line endings or any other.
+    static func geminiEvent(_ json: String, ending: String = "\n") -> String {
+        "data: \(json)\(ending)\(ending)"
+    }
+
+    /// A candidate object streaming `parts` (raw JSON part objects).
+    static func geminiCandidate(_ parts: [String], index: Int? = 0, finish: String? = nil) -> String {
+        let finishMember = finish.map { #","finishReason": "\#($0)""# } ?? ""
+        let indexMember = index.map { #","index": \#($0)"# } ?? ""
+        return #"{"content": {"parts": [\#(parts.joined(separator: ","))],"role": "model"}\#(finishMember)\#(indexMember)}"#
+    }
+
+    static func geminiTextPart(_ text: String, thought: Bool = false) -> String {
+        #"{"text": \#(literal(text))\#(thought ? #","thought": true"# : "")}"#
+    }
+
+    /// One candidate streaming `pieces`; the last event carries `finishReason` and the
+    /// final usage, as the Gemini API sends it.
+    static func gemini(_ pieces: [String], ending: String = "\n") -> String {
+        pieces.enumerated().map { position, piece in
+            let isLast = position == pieces.count - 1
+            let candidate = geminiCandidate([geminiTextPart(piece)], finish: isLast ? "STOP" : nil)
+            let trailer = geminiTrailer(candidatesTokens: isLast ? pieces.count : nil)
+            return geminiEvent(#"{"candidates": [\#(candidate)],\#(trailer)}"#, ending: ending)
+        }.joined()
+    }
+
+    /// The events of a Gemini stream that carry no text: a function call with clean
+    /// arguments, a finish without parts, a usage-only event, a blocked prompt, an error.
+    static func geminiWithoutText(ending: String = "\n") -> String {
+        let call = #"{"functionCall": {"name": "get_weather","args": {"location": "Boston, MA","unit": "celsius","days": 3,"detail": {"hourly": true,"fields": ["temp", "wind"]}},"id": "call_8f2a"},"thoughtSignature": "CiQB0e2Kb7Qh2x1Kxv9G3r3w5g=="}"#
+        return [
+            #"{"candidates": [\#(geminiCandidate([call]))],\#(geminiTrailer())}"#,
+            #"{"candidates": [{"content": {"role": "model"},"finishReason": "STOP","index": 0,"safetyRatings": [{"category": "HARM_CATEGORY_HARASSMENT","probability": "NEGLIGIBLE"}]}],\#(geminiTrailer(candidatesTokens: 12))}"#,
+            #"{"usageMetadata": {"promptTokenCount": 8,"candidatesTokenCount": 12,"totalTokenCount": 20},"modelVersion": "gemini-2.5-flash","responseId": "mIbTaJW3Eo6e1MkPq_ndgQ8"}"#,
+            #"{"promptFeedback": {"blockReason": "SAFETY","safetyRatings": [{"category": "HARM_CATEGORY_DANGEROUS_CONTENT","probability": "HIGH"}]},"usageMetadata": {"promptTokenCount": 8,"totalTokenCount": 8}}"#,
+            #"{"error": {"code": 503,"message": "The model is overloaded. Please try again later.","status": "UNAVAILABLE"}}"#,
+        ].map { geminiEvent($0, ending: ending) }.joined()
+    }
+
+    /// A `GenerateContentResponse` pretty-printed the way Google streams it without
+    /// `alt=sse`.
+    static func geminiElement(_ text: String, finish: Bool) -> String {
+        let finishMember = finish ? "\n      \"finishReason\": \"STOP\"," : ""
+        return "{\n  \"candidates\": [\n    {\n      \"content\": {\n        \"parts\": [\n          {\n            \"text\": \(literal(text))\n          }\n        ],\n        \"role\": \"model\"\n      },\(finishMember)\n      \"index\": 0\n    }\n  ],\n  \"usageMetadata\": {\n    \"promptTokenCount\": 8,\n    \"totalTokenCount\": 8\n  },\n  \"modelVersion\": \"gemini-2.5-flash\"\n}\n"
+    }
+
+    /// `streamGenerateContent` without `alt=sse`: a JSON array of responses, one per piece,
+    /// separated by `,\r\n`; the last finishes unless `finish` is false.
+    static func geminiArray(_ pieces: [String], finish: Bool = true) -> String {
+        "[" + pieces.enumerated().map { geminiElement($1, finish: finish && $0 == pieces.count - 1) }.joined(separator: ",\r\n") + "]"
+    }
+
+    /// The text of each candidate of a JSON array of Gemini responses (Foundation's parser).
+    static func geminiArrayTexts(_ bytes: [UInt8]) -> [String: String]? {
+        guard let array = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [[String: Any]] else { return nil }
+        var streams: [String: String] = [:]
+        for object in array {
+            for (position, candidate) in (object["candidates"] as? [[String: Any]] ?? []).enumerated() {
+                let parts = (candidate["content"] as? [String: Any])?["parts"] as? [[String: Any]] ?? []
+                for case let text as String in parts.map({ $0["text"] }) {
+                    streams["candidate\(candidate["index"] as? Int ?? position).text", default: ""] += text
+                }
+            }
+        }
+        return streams
+    }
+
     /// A single text stream of `pieces` in the given dialect.
     static func stream(_ dialect: SSEEventMasker.Dialect, _ pieces: [String]) -> String {
         switch dialect {
         case .openAIChat: chat(pieces)
         case .openAIResponses: responses(pieces)
         case .anthropicMessages: anthropic(pieces)
+        case .gemini: gemini(pieces)
         }
     }
 
@@ -225,6 +305,16 @@ enum SSEFixtures {
                     let index = object["index"] as? Int ?? -1
                     for field in ["text", "partial_json", "thinking"] {
                         if let text = delta[field] as? String { streams["block\(index)", default: ""] += text }
+                    }
+                }
+            case .gemini:
+                for (position, candidate) in (object["candidates"] as? [[String: Any]] ?? []).enumerated() {
+                    let index = candidate["index"] as? Int ?? position
+                    let parts = (candidate["content"] as? [String: Any])?["parts"] as? [[String: Any]] ?? []
+                    for part in parts {
+                        guard let text = part["text"] as? String else { continue }
+                        let kind = part["thought"] as? Bool == true ? "thought" : "text"
+                        streams["candidate\(index).\(kind)", default: ""] += text
                     }
                 }
             case .openAIResponses:

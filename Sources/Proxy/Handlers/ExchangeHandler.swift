@@ -553,16 +553,20 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             var clientHead = HeaderRewriter.clientHead(from: head, version: isHTTP2 ? .http2 : exchange.head.version)
-            let dialect = SSEEventMasker.Dialect.of(connection.provider?.wireFormat ?? .openai, path: exchange.head.uri)
+            let format = connection.provider?.wireFormat ?? .openai
+            let dialect = SSEEventMasker.Dialect.of(format, path: exchange.head.uri)
+            let jsonEvents = SSEEventMasker.Dialect.streamsJSONEvents(format, path: exchange.head.uri)
             exchange.responseMasking = BodyMaskingStream.make(
-                for: head.headers, masker: masking.response, session: maskingSession, dialect: dialect)
+                for: head.headers, masker: masking.response, session: maskingSession, dialect: dialect,
+                jsonEvents: jsonEvents)
             exchange.responseContentType = head.headers.first(name: "content-type")
             exchange.responseIsStream = exchange.responseContentType?.lowercased().hasPrefix("text/event-stream") ?? false
             if exchange.responseMasking != nil, let audit = runtime.audit {
                 exchange.responseCapture = BodyCapture(
                     limit: audit.bodyLimit,
                     recordMasking: masking.recordAfterResponse.flatMap {
-                        BodyMaskingStream.make(for: head.headers, masker: $0, session: maskingSession, dialect: dialect)
+                        BodyMaskingStream.make(
+                            for: head.headers, masker: $0, session: maskingSession, dialect: dialect, jsonEvents: jsonEvents)
                     })
             }
             if exchange.responseMasking != nil {

@@ -36,6 +36,26 @@ struct ExchangeMaskingTests {
         #expect(SSEEventMasker.Dialect.of(.anthropic, path: "/v1/messages") == .anthropicMessages)
         #expect(SSEEventMasker.Dialect.of(.openai, path: "/v1/responses") == .openAIResponses)
         #expect(SSEEventMasker.Dialect.of(.openai, path: "/v1/chat/completions") == .openAIChat)
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse") == .gemini)
+        let vertex = "/v1/projects/p/locations/us-central1/publishers"
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "\(vertex)/google/models/gemini-2.5-pro:streamGenerateContent?alt=sse") == .gemini)
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "\(vertex)/anthropic/models/claude-sonnet-4-5:streamRawPredict") == .anthropicMessages)
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "\(vertex)/mistralai/models/mistral-small-2503:streamRawPredict") == .openAIChat)
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "/v1beta/openai/chat/completions") == .openAIChat)
+        #expect(SSEEventMasker.Dialect.of(.gemini, path: "/v1beta1/projects/p/locations/l/endpoints/openapi/chat/completions?x=1") == .openAIChat)
+        // Without alt=sse, streamGenerateContent answers a JSON array of events.
+        #expect(SSEEventMasker.Dialect.streamsJSONEvents(.gemini, path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent"))
+        #expect(SSEEventMasker.Dialect.streamsJSONEvents(.gemini, path: "\(vertex)/google/models/gemini-2.5-pro:streamGenerateContent?key=k"))
+        #expect(!SSEEventMasker.Dialect.streamsJSONEvents(.gemini, path: "/v1beta/models/gemini-2.5-flash:generateContent"))
+        #expect(!SSEEventMasker.Dialect.streamsJSONEvents(.gemini, path: "\(vertex)/anthropic/models/claude-sonnet-4-5:streamRawPredict"))
+        #expect(!SSEEventMasker.Dialect.streamsJSONEvents(.openai, path: "/v1/models/x:streamGenerateContent"))
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json; charset=UTF-8")
+        let events = BodyMaskingStream.make(for: headers, masker: masker, session: session, dialect: .gemini, jsonEvents: true)
+        guard case .jsonEvents = events else {
+            Issue.record("a Gemini stream without alt=sse gets the JSON array event masker")
+            return
+        }
     }
 
     @Test("a JSON body streamed in pieces is masked like the whole, and the tally keeps no value")
