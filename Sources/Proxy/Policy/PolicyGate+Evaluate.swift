@@ -8,11 +8,6 @@ extension PolicyGate {
     /// Decides one held request: writes `policy.decision`, and for an approval rule runs it
     /// (hold: waits for an approver; ticket: files the request and refuses at once).
     func evaluate(_ input: GateInput) async -> GateVerdict {
-        let verdict = await decide(input)
-        return verdict
-    }
-
-    private func decide(_ input: GateInput) async -> GateVerdict {
         let policy = self.policy
         let principal = policyPrincipal(input.principal, unixUser: input.unixUser, uid: input.uid)
         let request = Self.request(from: input, principal: principal)
@@ -20,7 +15,6 @@ extension PolicyGate {
         let active = await grants.active(for: principal, now: now)
         let decision = policy.decide(request, grants: active, now: now)
         recordDecision(decision, input: input)
-        let format = input.provider
         switch decision.outcome {
         case .allow:
             return .proceed(note: "allow")
@@ -36,7 +30,6 @@ extension PolicyGate {
                     ProviderErrorBody(status: 403, type: "policy_denied", message: "Chaperone policy: \(decision.reason)"),
                     note: "deny")
             }
-            _ = format
             return await runApproval(rule: rule, decision: decision, request: request, input: input)
         }
     }
