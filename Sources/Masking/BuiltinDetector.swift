@@ -1,8 +1,10 @@
 /// The hand-written detectors a rule can name with `builtin:`.
 ///
-/// Each case knows its default entity type and a default priority, used only to break
-/// ties between equally long matches at the same position (a GitHub token that is also a
-/// high-entropy `token=` value is reported as `GITHUB_TOKEN`).
+/// Each case knows its default entity type, a default priority, used only to break ties
+/// between equally long matches at the same position (a GitHub token that is also a
+/// high-entropy `token=` value is reported as `GITHUB_TOKEN`), and its overlap role: a
+/// credential format beats a longer e-mail or generic-secret match at the same position
+/// (`https://ghp_…@github.com` is a GitHub token, not an e-mail address).
 package enum BuiltinDetector: String, Hashable, Sendable, Codable, CaseIterable {
     case email
     case phone
@@ -16,10 +18,12 @@ package enum BuiltinDetector: String, Hashable, Sendable, Codable, CaseIterable 
     case awsAccessKey = "aws_access_key"
     case awsSecretKey = "aws_secret_key"
     case githubToken = "github_token"
+    case gitlabToken = "gitlab_token"
     case npmToken = "npm_token"
     case openAIKey = "openai_key"
     case anthropicKey = "anthropic_key"
     case slackToken = "slack_token"
+    case slackWebhook = "slack_webhook"
     case googleAPIKey = "google_api_key"
     case stripeKey = "stripe_key"
     case jwt
@@ -41,10 +45,12 @@ package enum BuiltinDetector: String, Hashable, Sendable, Codable, CaseIterable 
         case .awsAccessKey: .awsAccessKey
         case .awsSecretKey: .awsSecretKey
         case .githubToken: .githubToken
+        case .gitlabToken: .gitlabToken
         case .npmToken: .npmToken
         case .openAIKey: .openAIKey
         case .anthropicKey: .anthropicKey
         case .slackToken: .slackToken
+        case .slackWebhook: .slackWebhook
         case .googleAPIKey: .googleAPIKey
         case .stripeKey: .stripeKey
         case .jwt: .jwt
@@ -58,13 +64,28 @@ package enum BuiltinDetector: String, Hashable, Sendable, Codable, CaseIterable 
     package var defaultPriority: Int {
         switch self {
         case .privateKey: 400
-        case .awsAccessKey, .githubToken, .npmToken, .openAIKey, .anthropicKey, .slackToken, .googleAPIKey,
-            .stripeKey:
+        case .awsAccessKey, .githubToken, .gitlabToken, .npmToken, .openAIKey, .anthropicKey, .slackToken,
+            .slackWebhook, .googleAPIKey, .stripeKey:
             300
         case .jwt, .awsSecretKey: 250
         case .creditCard, .usSSN, .iban, .ukNINO, .esDNI, .nlBSN: 200
         case .email, .ipAddress, .phone: 150
         case .genericSecret: 100
+        }
+    }
+
+    /// How a match competes with another rule's longer match at the same position: the
+    /// token formats are credentials, the e-mail and generic-secret detectors broad
+    /// heuristics that yield to them (see ``OverlapRole``).
+    var overlapRole: OverlapRole {
+        switch self {
+        case .awsAccessKey, .githubToken, .gitlabToken, .npmToken, .openAIKey, .anthropicKey, .slackToken,
+            .slackWebhook, .googleAPIKey, .stripeKey, .jwt, .privateKey:
+            .credential
+        case .email, .genericSecret:
+            .broad
+        case .phone, .creditCard, .usSSN, .iban, .ipAddress, .ukNINO, .esDNI, .nlBSN, .awsSecretKey:
+            .ordinary
         }
     }
 
@@ -83,10 +104,12 @@ package enum BuiltinDetector: String, Hashable, Sendable, Codable, CaseIterable 
         case .awsAccessKey: SecretDetectors.awsAccessKey()
         case .awsSecretKey: AWSSecretKeyDetector()
         case .githubToken: SecretDetectors.githubToken()
+        case .gitlabToken: GitLabTokenDetector()
         case .npmToken: SecretDetectors.npmToken()
         case .openAIKey: OpenAIKeyDetector()
         case .anthropicKey: SecretDetectors.anthropicKey()
         case .slackToken: SlackTokenDetector()
+        case .slackWebhook: SlackWebhookDetector()
         case .googleAPIKey: SecretDetectors.googleAPIKey()
         case .stripeKey: SecretDetectors.stripeKey()
         case .jwt: JWTDetector()

@@ -32,6 +32,10 @@ final class CompiledRules: Sendable {
     let blockMasks: [UInt64]
     /// Bit `k` set when entry `k` cannot start after the pair `beforePrevious << 8 | previous`.
     let blockPairMasks: [UInt64]
+    /// Bit `k` set when entry `k` is a built-in credential format (``OverlapRole/credential``).
+    let credentialMask: UInt64
+    /// Bit `k` set when entry `k` is a built-in broad heuristic (``OverlapRole/broad``).
+    let broadMask: UInt64
     /// Bytes of already released input kept for detectors' left context.
     let retainedContext: Int
     /// The longest possible hold-back of released output in bytes.
@@ -125,6 +129,18 @@ final class CompiledRules: Sendable {
                 terminatorWindow = max(terminatorWindow, terminator.maximumLength + terminator.lookahead)
             }
         }
+        var credentialMask: UInt64 = 0
+        var broadMask: UInt64 = 0
+        for (bit, entry) in entries.enumerated() {
+            guard case .builtin(let builtin) = entry.rule.detector else { continue }
+            switch builtin.overlapRole {
+            case .credential: credentialMask |= 1 << UInt64(bit)
+            case .broad: broadMask |= 1 << UInt64(bit)
+            case .ordinary: break
+            }
+        }
+        self.credentialMask = credentialMask
+        self.broadMask = broadMask
         self.entries = entries
         self.detectors = entries.map(\.detector)
         self.windows = entries.map(\.window)

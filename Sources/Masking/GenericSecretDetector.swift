@@ -6,8 +6,10 @@
 /// `access_key`, `accesskey`, `private_key`, `privatekey`, or `bearer` followed by a
 /// space. The value is 16–256 characters of `[A-Za-z0-9!#$%*+\-./:=?@^_|~]` with a
 /// Shannon entropy of at least 3.0 bits per character; words, repeated characters and
-/// template references (`${{ secrets.X }}`, `<your key>`) fall below or outside. A value
-/// longer than 256 characters is not matched (a JWT or key has its own detector).
+/// template references (`${{ secrets.X }}`, `<your key>`) fall below or outside, and
+/// placeholders that pass (`YOUR_API_KEY_HERE`, `CHANGE_ME`, `$DB_PASSWORD`, `sk-…****…`)
+/// are rejected by shape (see ``SecretPlaceholder``). A value longer than 256 characters
+/// is not matched (a JWT or key has its own detector).
 struct GenericSecretDetector: ByteDetector {
     static let minimumLength = 16
     static let minimumEntropy = 3.0
@@ -40,7 +42,9 @@ struct GenericSecretDetector: ByteDetector {
         var value: [UInt8] = []
         value.reserveCapacity(count)
         for offset in 0..<count { value.append(window.byte(at: position + offset) ?? 0) }
-        guard ShannonEntropy.bitsPerByte(value) >= Self.minimumEntropy else { return nil }
+        guard ShannonEntropy.bitsPerByte(value) >= Self.minimumEntropy, !SecretPlaceholder.matches(value) else {
+            return nil
+        }
         return count
     }
 

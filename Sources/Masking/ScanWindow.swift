@@ -62,6 +62,21 @@ struct ScanWindow: ~Copyable {
         return true
     }
 
+    /// Whether the bytes at `index` equal `literal` ignoring ASCII case; `literal` is
+    /// written in lower case.
+    ///
+    /// - Parameters:
+    ///   - literal: The expected bytes, lower-case.
+    ///   - index: Where they should start.
+    mutating func matchesIgnoringCase(_ literal: StaticString, at index: Int) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        let base = literal.utf8Start
+        for offset in 0..<count {
+            guard let byte = byte(at: index + offset), ASCII.lowercased(byte) == base[offset] else { return false }
+        }
+        return true
+    }
+
     /// Counts consecutive bytes from `index` that satisfy `predicate`, stopping at `limit`.
     ///
     /// - Parameters:

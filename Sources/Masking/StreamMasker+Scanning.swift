@@ -4,7 +4,8 @@ extension StreamMasker {
     /// At each undecided position the rules that can start there (by the byte and the byte
     /// before it) run on their bounded windows. If any of them needs input not yet
     /// received, the scan stops at that position: nothing at or after it is released. Else
-    /// the longest match wins (ties: priority, then file order) and is replaced, or the
+    /// the longest match wins (ties: priority, then file order; a credential format sets
+    /// the broad heuristics' matches aside, see ``MatchChoice``) and is replaced, or the
     /// byte is clean. Earliest start wins because positions are decided in order.
     ///
     /// - Parameters:
@@ -13,6 +14,8 @@ extension StreamMasker {
         var output = MaskedOutput()
         let rules = self.rules
         let entries = rules.entries
+        let credentialMask = rules.credentialMask
+        let broadMask = rules.broadMask
         let bytes = buffer
         let count = bytes.count
         var index = scanIndex
@@ -68,7 +71,7 @@ extension StreamMasker {
                                 continue scanning
                             }
                         }
-                        var best: (entry: Int, length: Int)?
+                        var choice = MatchChoice(credentials: credentialMask, broad: broadMask)
                         while candidates != 0 {
                             let bit = candidates.trailingZeroBitCount
                             candidates &= candidates &- 1
@@ -80,11 +83,9 @@ extension StreamMasker {
                             )
                             let length = detectors[bit].match(at: index, in: &window)
                             if window.isStarved { break scanning }
-                            if let length, length > 0, length > (best?.length ?? 0) {
-                                best = (bit, length)
-                            }
+                            if let length { choice.offer(entry: bit, length: length) }
                         }
-                        guard let (bit, length) = best else {
+                        guard let (bit, length) = choice.winner else {
                             index += 1
                             continue scanning
                         }

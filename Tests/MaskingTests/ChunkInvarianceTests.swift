@@ -34,6 +34,8 @@ struct ChunkInvarianceTests {
             "token", "=", ":", "\"", "password", "jane.", "doe", "@", "example", ".com", "+44", "020", "7946",
             "4111", "-", "sk-", "ghp_", "AKIA", "eyJ", "DE89", "::", "ff", "naïve", "日本語", "😀", "\n", "  ",
             "-----", "BEGIN", "PRIVATE KEY", "xoxb-", "BSN:", "AB", "12", "34", "56", "C",
+            "https://", "hooks.slack.com/services/", "T0123ABCD/", "glpat-", "@github.com", "x-access-token:",
+            "api_key=", "YOUR_API_KEY_HERE", "****",
         ]
         var parts: [String] = []
         for _ in 0..<Int.random(in: 20...80, using: &generator) {
@@ -107,6 +109,13 @@ struct ChunkInvarianceTests {
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig.eyJhbGciOiJIUzI1NiJ9.x.y",
         "-----BEGIN PRIVATE KEY----------BEGIN PRIVATE KEY-----x-----END PRIVATE KEY-----",
         "-----BEGIN EC PRIVATE KEY-----abc-----END CERTIFICATE-----def-----END EC PRIVATE KEY-----tail",
+        "https://x-access-token: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@github.com/o/r.git",
+        "https://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@jane@example.com",
+        "token=ghp_M7H4jxUDDWHP4kZ6A4dxlQYsQIWJuq11T4V3@github.com/o/r.git",
+        "https://hooks.slack.com/services/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hooks.slack.com/x",
+        "secret: https://hooks.slack.com/triggers/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?x",
+        "glpat-Xk9mQ2vLp8Rt4wZ7yB3cglpat-Ab3dEf9hIj2kLm4nOp6qRs8tUv0wXy_z-1.01.0r1a2b3c4",
+        "api_key=YOUR_API_KEY_HERE password=Xk9mQ2vL****Rt4wZ7yB token: q8Lz3Nw1Xv7Kd2MfYp4R",
     ])
     func adjacentCandidates(_ text: String) {
         let bytes = Array(text.utf8)

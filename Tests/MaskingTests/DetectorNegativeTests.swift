@@ -67,6 +67,25 @@ struct DetectorNegativeTests {
         "AIzaSyA-1234567890abcdefghijklmnopqrst",  // 34
         "sk_test_4eC39HqLyjWDarjtT1zdp7dc sk_live_short",
         "xoxb-123-456-abc",
+        // Slack webhook look-alikes.
+        "https://hooks.slack.com/services/T0123ABCD/B0456EFGH/Xk9mQ2vLp8Rt4wZ7yB3cD5e",  // 23
+        "https://hooks.slack.com/services/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g",  // 25
+        "https://hooks.slack.com/services/T0123/B0456EFGH/Xk9mQ2vLp8Rt4wZ7yB3cD5eF",  // short id
+        "https://hooks.slack.com/services/T0123ABCDEFGHI/B0456EFGH/Xk9mQ2vLp8Rt4wZ7yB3cD5eF",  // long id
+        "https://hooks.slack.com/services/t0123abcd/b0456efgh/Xk9mQ2vLp8Rt4wZ7yB3cD5eF",  // lower-case ids
+        "https://hooks.slack.com/services/B0456EFGH/T0123ABCD/Xk9mQ2vLp8Rt4wZ7yB3cD5eF",  // ids swapped
+        "https://hooks.slack.com.evil.example/services/T0123ABCD/B0456EFGH/Xk9mQ2vLp8Rt4wZ7yB3cD5eF",
+        "https://webhooks.slack.com/services/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",
+        "https://hooks.slack.com/apps/T0123ABCD/B0456EFGH/Xk9mQ2vLp8Rt4wZ7yB3cD5eF",
+        "https://hooks.slack.com/triggers/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",  // hex case
+        "https://hooks.slack.com/workflows/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",  // short id
+        "https://hooks.slack.com/services/ and https://hooks.slack.com/",
+        // GitLab look-alikes.
+        "glpat-Xk9mQ2vLp8Rt4wZ7yB3",  // 19
+        "glpat-Xk9mQ2vLp8Rt4wZ7yB3cD",  // 22
+        "xglpat-Xk9mQ2vLp8Rt4wZ7yB3c",
+        "glpat-Ab3dEf9hIj2kLm4nOp6qRs8tUv0wXy_z-1.01.0R1A2B3C4",  // upper-case suffix
+        "glpat-Ab3dEf9hIj2kLm4nOp6qRs8tUv0wXy_z-1.01.0r1a2b3c",  // 8 after the version
         "eyJhbGciOiJIUzI1NiJ9",  // a header alone
         "eyJub3RhbGciOjF9.eyJzdWIiOiIxIn0.c2ln",  // header without alg
         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",  // AWS secret without key word

@@ -106,7 +106,51 @@ struct DetectorPositiveTests {
             input: "xoxp-1234567890-1234567890-1234567890-0123456789abcdef0123456789abcdef",
             expected: "[SLACK_TOKEN]"
         ),
+        // Slack webhooks: the scheme belongs to the match, the host is case-insensitive.
+        .init(
+            input: "hook https://hooks.slack.com/services/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 end",
+            expected: "hook [SLACK_WEBHOOK] end"
+        ),
+        .init(
+            input: "SLACK_WEBHOOK_URL=\"https://hooks.slack.com/services/T0123ABCDEF/B0456EFGHIJ/Xk9mQ2vLp8Rt4wZ7yB3cD5eF\"",
+            expected: "SLACK_WEBHOOK_URL=\"[SLACK_WEBHOOK]\""
+        ),
+        .init(
+            input: "<http://hooks.slack.com/services/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|hook>",
+            expected: "<[SLACK_WEBHOOK]|hook>"
+        ),
+        .init(
+            input: "see hooks.slack.com/services/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.",
+            expected: "see [SLACK_WEBHOOK]."
+        ),
+        .init(  // Slack's documentation example has the format: masked, placeholders are no exception here.
+            input: "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+            expected: "[SLACK_WEBHOOK]"
+        ),
+        .init(
+            input: "HTTPS://Hooks.Slack.com/services/T0123ABCD/B0456EFGH/Xk9mQ2vLp8Rt4wZ7yB3cD5eF",
+            expected: "[SLACK_WEBHOOK]"
+        ),
+        .init(
+            input: "https://hooks.slack.com/workflows/T0123ABCD/A0456EFGHIJ/412345678901234567/Xk9mQ2vLp8Rt4wZ7yB3cD5eF",
+            expected: "[SLACK_WEBHOOK]"
+        ),
+        .init(
+            input: "https://hooks.slack.com/triggers/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?x=1",
+            expected: "[SLACK_WEBHOOK]?x=1"
+        ),
+        .init(
+            input: "webhook_secret: https://hooks.slack.com/services/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?a=b",
+            expected: "webhook_secret: [SLACK_WEBHOOK]?a=b"
+        ),
         .init(input: "AIzaSyA-1234567890abcdefghijklmnopqrstu", expected: "[GOOGLE_API_KEY]"),
+        // GitLab: legacy and routable.
+        .init(input: "GITLAB_TOKEN=glpat-Xk9mQ2vLp8Rt4wZ7yB3c\n", expected: "GITLAB_TOKEN=[GITLAB_TOKEN]\n"),
+        .init(input: "glpat-Xk9m_Q2vLp8-t4wZ7yB3.", expected: "[GITLAB_TOKEN]."),
+        .init(
+            input: "glpat-Ab3dEf9hIj2kLm4nOp6qRs8tUv0wXy_z-1.01.0r1a2b3c4 end",
+            expected: "[GITLAB_TOKEN] end"
+        ),
         .init(input: "sk_live_4eC39HqLyjWDarjtT1zdp7dc", expected: "[STRIPE_KEY]"),
         .init(input: "rk_live_51H8abcdefghijklmnopqrstuvwx", expected: "[STRIPE_KEY]"),
         .init(
@@ -140,6 +184,33 @@ struct DetectorPositiveTests {
                 let token = Canary.checksummedToken(prefix: prefix, using: &generator)
                 let entity = prefix == "npm_" ? "[NPM_TOKEN]" : "[GITHUB_TOKEN]"
                 #expect(TestSupport.redact("t \(token) .") == "t \(entity) .")
+            }
+        }
+    }
+
+    @Test("Slack webhooks with generated ids of every length are found")
+    func generatedSlackWebhooks() {
+        var generator = SplitMix64(seed: 0x686F_6F6B)
+        let ids = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+        let digits = Array("0123456789".utf8)
+        let hex = Array("0123456789abcdef".utf8)
+        func id(_ letter: String) -> String {
+            letter + Canary.randomString(Int.random(in: 8...12, using: &generator), from: ids, using: &generator)
+        }
+        func number(_ lengths: ClosedRange<Int>) -> String {
+            Canary.randomString(Int.random(in: lengths, using: &generator), from: digits, using: &generator)
+        }
+        for _ in 0..<200 {
+            let urls = [
+                "https://hooks.slack.com/services/\(id("T"))/\(id("B"))/"
+                    + Canary.randomString(24, from: Canary.base62, using: &generator),
+                "https://hooks.slack.com/workflows/\(id("T"))/\(id("A"))/\(number(15...20))/"
+                    + Canary.randomString(24, from: Canary.base62, using: &generator),
+                "https://hooks.slack.com/triggers/\(id("T"))/\(number(10...20))/"
+                    + Canary.randomString(32, from: hex, using: &generator),
+            ]
+            for url in urls {
+                #expect(TestSupport.redact("post to \(url) now") == "post to [SLACK_WEBHOOK] now", "\(url)")
             }
         }
     }

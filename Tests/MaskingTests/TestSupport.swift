@@ -97,6 +97,11 @@ enum Canary {
         let google = "AIza" + randomString(35, from: url, using: &generator)
         let stripe = "sk_live_" + randomString(32, from: alnum, using: &generator)
         let slack = "xoxb-1234567890123-1234567890123-" + randomString(24, from: alnum, using: &generator)
+        let upperDigits = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+        let webhook = "https://hooks.slack.com/services/T" + randomString(10, from: upperDigits, using: &generator) + "/B"
+            + randomString(10, from: upperDigits, using: &generator) + "/" + randomString(24, from: alnum, using: &generator)
+        let gitlab = "glpat-" + randomString(20, from: alnum, using: &generator)
+        let ghpInURL = checksummedToken(prefix: "ghp_", using: &generator)
         let generic = randomString(24, from: alnum, using: &generator)
         let card = cardNumber(prefix: "4", length: 16, using: &generator)
         let jwtHeader = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
@@ -125,6 +130,9 @@ enum Canary {
             ("GOOGLE_API_KEY", "key \(google) end", google),
             ("STRIPE_KEY", "key \(stripe) end", stripe),
             ("SLACK_TOKEN", "slack \(slack) end", slack),
+            ("SLACK_WEBHOOK", "notify \(webhook) done", webhook),
+            ("GITLAB_TOKEN", "token \(gitlab) end", gitlab),
+            ("GITHUB_TOKEN", "clone https://x-access-token:\(ghpInURL)@github.com/org/repo.git now", ghpInURL),
             ("JWT", "jwt \(jwt) end", jwt),
             ("GENERIC_SECRET", "password=\(generic) end", generic),
             ("PRIVATE_KEY", "key:\n\(pem)\nafter", pem),
