@@ -142,7 +142,7 @@ extension AuditStore {
                 if toWrite.isEmpty { break }
                 let tip = chain.withLock { $0 }
                 if try writeChained(expecting: tip, { db in
-                    for event in toWrite { try AuditEventRecord(event).insert(db) }
+                    for event in toWrite { try AuditEventRecord(event).insertFast(db) }
                 }) {
                     break
                 }

@@ -69,13 +69,72 @@ package struct JSONStringMasker: Sendable {
     /// - Returns: JSON bytes proven clean or masked so far, with findings.
     package mutating func feed(_ chunk: some Collection<UInt8>) -> MaskedOutput {
         var output = MaskedOutput()
-        for byte in chunk {
-            consume(byte, into: &output)
-            inputCount += 1
+        output.bytes.reserveCapacity(chunk.count)
+        let contiguous: Void? = chunk.withContiguousStorageIfAvailable { feed(bytes: $0, into: &output) }
+        if contiguous == nil {
+            Array(chunk).withUnsafeBufferPointer { feed(bytes: $0, into: &output) }
         }
         if value != nil { drain(isEnd: false, into: &output) }
         outputCount += output.bytes.count
         return output
+    }
+
+    /// Walks one chunk. Runs of bytes that change no state (structure-free text outside strings,
+    /// unescaped text inside a key or a value) are taken whole; every other byte goes through
+    /// ``consume(_:into:)`` one at a time. The result is the same as feeding byte by byte.
+    private mutating func feed(bytes: UnsafeBufferPointer<UInt8>, into output: inout MaskedOutput) {
+        var index = 0
+        while index < bytes.count {
+            let run: Int
+            if value != nil {
+                run = value?.escape == Escape.none ? Self.plainRun(bytes, from: index) : 0
+                if run > 0 { appendToValue(UnsafeBufferPointer(rebasing: bytes[index..<index + run])) }
+            } else if inKey {
+                run = keyEscaped ? 0 : Self.plainRun(bytes, from: index)
+                if run > 0 { output.bytes.append(contentsOf: bytes[index..<index + run]) }
+            } else {
+                run = Self.structureFreeRun(bytes, from: index)
+                if run > 0 { output.bytes.append(contentsOf: bytes[index..<index + run]) }
+            }
+            if run > 0 {
+                index += run
+                inputCount += run
+                continue
+            }
+            consume(bytes[index], into: &output)
+            inputCount += 1
+            index += 1
+        }
+    }
+
+    /// How many bytes from `start` are neither `"` nor `\`.
+    private static func plainRun(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var end = start
+        while end < bytes.count, bytes[end] != 0x22, bytes[end] != 0x5C { end += 1 }
+        return end - start
+    }
+
+    /// How many bytes from `start` are none of `" { } [ ] , :` (outside strings, nothing else matters).
+    private static func structureFreeRun(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var end = start
+        while end < bytes.count {
+            switch bytes[end] {
+            case 0x22, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A: return end - start
+            default: end += 1
+            }
+        }
+        return end - start
+    }
+
+    /// Appends unescaped content bytes to the value: each decodes to itself.
+    private mutating func appendToValue(_ run: UnsafeBufferPointer<UInt8>) {
+        guard var current = value else { return }
+        value = nil  // as in consumeInValue: no copy of the arrays while mutating
+        let rawOffset = current.rawBase + current.raw.count
+        current.raw.append(contentsOf: run)
+        current.pending.append(contentsOf: run)
+        current.rawEnds.append(contentsOf: (rawOffset + 1)...(rawOffset + run.count))
+        value = current
     }
 
     /// Ends the document; an unterminated string value is masked as it stands.
@@ -96,7 +155,7 @@ package struct JSONStringMasker: Sendable {
             consumeInValue(byte, into: &output)
             return
         }
-        emit([byte], into: &output)
+        output.bytes.append(byte)
         if inKey {
             if keyEscaped {
                 keyEscaped = false
@@ -146,7 +205,7 @@ package struct JSONStringMasker: Sendable {
                 value = current
                 drain(isEnd: true, into: &output)
                 value = nil
-                emit([byte], into: &output)
+                output.bytes.append(byte)
                 return
             }
             current.raw.append(byte)

@@ -20,8 +20,11 @@ public struct ChaperoneConfiguration: Sendable, Equatable {
         public var trustBundle: String?
         /// TCP connect + TLS handshake limit.
         public var connectTimeout: TimeAmount = .seconds(10)
-        /// Kept-alive connections per (address, SNI).
-        public var maxIdlePerHost = 8
+        /// Kept-alive connections per (address, SNI) and event loop. The upstream side speaks
+        /// HTTP/1.1, one exchange per connection at a time: a cap below the concurrency clients
+        /// reach closes connections that the next requests must open again (a TCP and TLS
+        /// handshake each), so it is generous; `idleTimeout` trims what load leaves behind.
+        public var maxIdlePerHost = 256
         /// How long an unused pooled connection stays open.
         public var idleTimeout: TimeAmount = .seconds(90)
     }

@@ -32,7 +32,7 @@ public enum ConfigurationLoader {
             if let ms = try upstream.int("connect_timeout_ms", in: 1...600_000) {
                 configuration.upstream.connectTimeout = .milliseconds(Int64(ms))
             }
-            if let count = try upstream.int("max_idle_per_host", in: 0...1_024) {
+            if let count = try upstream.int("max_idle_per_host", in: 0...16_384) {
                 configuration.upstream.maxIdlePerHost = count
             }
             if let ms = try upstream.int("idle_timeout_ms", in: 1...86_400_000) {

@@ -3,22 +3,12 @@ public import Logging
 
 /// Appends ``ExchangeRecord``s to a JSON-lines file, off the event loops.
 ///
-/// Lines are encoded on the caller's thread (cheap) and written in order on one serial queue with
-/// `O_APPEND`, so concurrent connections never interleave inside a line.
+/// Lines are encoded and written in order on one serial queue with `O_APPEND`, so concurrent
+/// connections never interleave inside a line.
 public final class ExchangeRecorder: Sendable {
     private let queue = DispatchQueue(label: "chaperone.exchange-recorder")
     private let fileDescriptor: Int32
     private let logger: Logger
-    /// Used only on `queue`.
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     /// Opens (creating 0640) the file at `path` for appending.
     ///
@@ -40,14 +30,13 @@ public final class ExchangeRecorder: Sendable {
         close(fileDescriptor)
     }
 
-    /// Queues `record` for appending. Encoding happens on the recorder's queue with one encoder,
-    /// so the event loop that calls this only enqueues.
+    /// Queues `record` for appending. Encoding happens on the recorder's queue, so the event
+    /// loop that calls this only enqueues.
     public func record(_ record: ExchangeRecord) {
         let fd = fileDescriptor
         let logger = logger
-        let encoder = self.encoder
         queue.async {
-            guard var line = try? encoder.encode(record) else {
+            guard var line = try? record.jsonLine() else {
                 logger.error("cannot encode an exchange record")
                 return
             }

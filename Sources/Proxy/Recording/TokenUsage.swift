@@ -1,5 +1,3 @@
-import Foundation
-
 /// Token usage as the provider reported it in a response body: OpenAI's `usage` object (in the
 /// JSON body, or in the last chunk of a stream with `include_usage`), Anthropic's `usage` in
 /// `message_start` and `message_delta`, Gemini's `usageMetadata`.
@@ -18,12 +16,9 @@ enum TokenUsage {
                 while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
                 searchFrom = start
                 guard start < bytes.count, bytes[start] == UInt8(ascii: "{"),
-                    let end = matchingBrace(in: bytes, from: start),
-                    let object = try? JSONSerialization.jsonObject(with: Data(bytes[start...end])) as? [String: Any]
+                    let end = matchingBrace(in: bytes, from: start)
                 else { continue }
-                for (name, value) in object {
-                    if let count = value as? Int { merged[name] = count }
-                }
+                merged.merge(integerMembers(of: bytes[start...end])) { _, later in later }
                 searchFrom = end + 1
             }
         }
@@ -49,6 +44,64 @@ enum TokenUsage {
                 return nil
             }
         }
+    }
+
+    /// The members of a JSON object (`{` … `}`, complete) whose values are integers; every other
+    /// member (strings, fractions, nested objects and arrays, literals) is skipped. Keys with
+    /// escapes are skipped too: usage field names never have any.
+    static func integerMembers(of object: ArraySlice<UInt8>) -> [String: Int] {
+        var members: [String: Int] = [:]
+        var index = object.startIndex + 1
+        let end = object.endIndex - 1
+        func skipSpace() {
+            while index < end, [0x20, 0x09, 0x0A, 0x0D].contains(object[index]) { index += 1 }
+        }
+        while index < end {
+            skipSpace()
+            guard index < end, object[index] == UInt8(ascii: "\"") else { break }
+            let keyStart = index + 1
+            var keyEnd = keyStart
+            var escaped = false
+            while keyEnd < end, object[keyEnd] != UInt8(ascii: "\"") {
+                if object[keyEnd] == UInt8(ascii: "\\") {
+                    escaped = true
+                    keyEnd += 1
+                }
+                keyEnd += 1
+            }
+            guard keyEnd < end else { break }
+            index = keyEnd + 1
+            skipSpace()
+            guard index < end, object[index] == UInt8(ascii: ":") else { break }
+            index += 1
+            skipSpace()
+            let valueStart = index
+            var depth = 0
+            var inString = false
+            var stringEscape = false
+            while index < end {
+                let byte = object[index]
+                if inString {
+                    if stringEscape { stringEscape = false } else if byte == UInt8(ascii: "\\") { stringEscape = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                    depth += 1
+                } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                    depth -= 1
+                } else if byte == UInt8(ascii: ","), depth == 0 {
+                    break
+                }
+                index += 1
+            }
+            var valueEnd = index
+            while valueEnd > valueStart, [0x20, 0x09, 0x0A, 0x0D].contains(object[valueEnd - 1]) { valueEnd -= 1 }
+            if !escaped, let count = Int(String(decoding: object[valueStart..<valueEnd], as: UTF8.self)) {
+                members[String(decoding: object[keyStart..<keyEnd], as: UTF8.self)] = count
+            }
+            index += 1
+        }
+        return members
     }
 
     /// The index of the `}` closing the object that starts at `start`, skipping strings.

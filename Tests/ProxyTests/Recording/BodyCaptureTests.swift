@@ -78,6 +78,14 @@ struct TokenUsageTests {
         #expect(TokenUsage.extract(from: #"{"text":"no usage here"}"#) == nil)
         #expect(TokenUsage.extract(from: #"{"usage":{"total_tokens":3"#) == nil)  // cut off
     }
+
+    @Test("Only integer members count: nested objects, arrays, strings with commas, fractions and literals are skipped")
+    func integerMembersOnly() {
+        let body = #"{"usage": { "prompt_tokens" : 5 , "details":{"cached_tokens":2,"list":[1,{"a":3}]},"note":"a,b}","ratio":0.5,"#
+            + #""flag":true,"big":-7,"completion_tokens":7 }}"#
+        #expect(TokenUsage.extract(from: body) == ["prompt_tokens": 5, "big": -7, "completion_tokens": 7])
+        #expect(TokenUsage.extract(from: #"{"usage":{}}"#) == nil)
+    }
 }
 
 @Suite("Request facts for policy and audit")
