@@ -16,8 +16,10 @@
 #   file PATH           a file this script created
 #   replaced PATH N     a file that existed and was overwritten; its original is install-backup/N
 #   user NAME           the system user (and its group) was created by this script
-#   java PATH N SHA     a Java keystore we imported into; original in install-backup/N,
-#                       SHA the keystore's sha256 right after our import
+#   java PATH N SHA     a Java keystore we imported into; original in install-backup/N (taken
+#                       before the first update-ca-certificates, whose ca-certificates-java
+#                       hook imports the CA too), SHA the keystore's sha256 right after our
+#                       import ("-" until then)
 # certifi bundles are changed between marker lines and found again by those markers.
 set -eu -o pipefail
 
@@ -43,6 +45,8 @@ MARK_BEGIN="# BEGIN chaperone org CA"
 MARK_BEGIN_EOL="# BEGIN chaperone org CA (newline added)"
 MARK_END="# END chaperone org CA"
 JAVA_ALIAS=chaperone-org-ca
+# the alias ca-certificates-java's update-ca-certificates hook gives our CA file
+JAVA_HOOK_ALIAS=debian:chaperone-org-ca.pem
 JAVA_STOREPASS=${CHAPERONE_JAVA_STOREPASS:-changeit}
 
 MODE=install
@@ -278,6 +282,50 @@ java_keystores() {
     done | sort -u
 }
 
+# Backs up every Java keystore not backed up yet and records it as `java PATH N -`. Runs
+# before the first update-ca-certificates: on Debian its ca-certificates-java hook imports the
+# org CA into /etc/ssl/certs/java/cacerts itself, and the backup must be the keystore as it was
+# before any import.
+java_backup_keystores() {
+    local ks n
+    target_has keytool || return 0
+    while IFS= read -r ks; do
+        [ -n "$ks" ] || continue
+        [ -z "$(manifest_kind java | awk -v k="$ks" '$1 == k')" ] || continue
+        ensure_backup_dir
+        n="java-$(( $(manifest_kind replaced | wc -l) + $(manifest_kind java | wc -l) + 1 ))"
+        cp -a "$(R "$ks")" "$(R "$BACKUP_DIR")/$n"
+        manifest_add "java $ks $n -"
+        info "backed up $ks"
+    done < <(java_keystores)
+}
+
+# The SHA-256 fingerprint of a certificate file (a target path), as keytool prints it.
+java_cert_fp() {
+    in_target keytool -printcert -file "$1" </dev/null | awk '$1 == "SHA256:" { print $2; exit }'
+}
+
+# "ALIAS<tab>SHA-256 fingerprint" for every entry of keystore KS (a target path).
+java_entries() {
+    in_target keytool -list -v -keystore "$1" -storepass "$JAVA_STOREPASS" </dev/null \
+        | awk '/^Alias name: / { alias = substr($0, 13) }
+               $1 == "SHA256:" && alias != "" { printf "%s\t%s\n", alias, $2; alias = "" }'
+}
+
+# The aliases in KS that are ours: our alias, the hook's alias for our file, and any other
+# entry holding the certificate with fingerprint FP (empty: none).
+java_our_aliases() {
+    java_entries "$1" | awk -F '\t' -v a="$JAVA_ALIAS" -v h="$JAVA_HOOK_ALIAS" -v fp="$2" \
+        '$1 == a || $1 == h || (fp != "" && $2 == fp) { print $1 }'
+}
+
+# keytool's output, indented, without its advice to use -cacerts for a keystore named cacerts
+java_quiet() { sed '/use -cacerts option/d; s/^/    /'; }
+
+java_delete_alias() {
+    in_target keytool -delete -noprompt -alias "$2" -keystore "$1" -storepass "$JAVA_STOREPASS" </dev/null 2>&1 | java_quiet
+}
+
 default_binary() {
     local c
     for c in "$SCRIPT_DIR/chaperone" "$REPO_DIR/.build/release/chaperone" "$REPO_DIR/.build/debug/chaperone"; do
@@ -289,7 +337,7 @@ default_binary() {
 # ----------------------------------------------------------------------------- install
 
 do_install() {
-    local unit_src rules_src f uid created_user=0 pem tmp ks n sum existing
+    local unit_src rules_src f uid created_user=0 pem tmp ks n sum fp entries cur
 
     say "Installing Chaperone${ROOT:+ into $ROOT}"
 
@@ -393,6 +441,8 @@ EOF
     info "$CONF is valid and names this CA (chaperone ca show)"
 
     step "system trust store"
+    # the Java keystores first: update-ca-certificates' hooks may change them (step "Java keystores")
+    java_backup_keystores
     ensure_dir /usr/local/share/ca-certificates 0755 0:0
     put_file "$(R "$CA_DIR/ca.pem")" "$TRUST_CRT" 0644
     in_target update-ca-certificates 2>&1 | sed 's/^/    /'
@@ -437,27 +487,35 @@ EOF
     if ! target_has keytool; then
         info "no keytool${ROOT:+ in $ROOT}: Java not installed, nothing to do"
     else
+        java_backup_keystores
+        fp=$(java_cert_fp "$TRUST_CRT")
         n=0
         while IFS= read -r ks; do
             [ -n "$ks" ] || continue
             n=$((n + 1))
-            existing=$(manifest_kind java | awk -v k="$ks" '$1 == k { print $2 }')
-            if [ -z "$existing" ]; then
-                ensure_backup_dir
-                existing="java-$(( $(manifest_kind replaced | wc -l) + $(manifest_kind java | wc -l) + 1 ))"
-                cp -a "$(R "$ks")" "$(R "$BACKUP_DIR")/$existing"
+            entries=$(java_entries "$ks")
+            cur=$(printf '%s\n' "$entries" | awk -F '\t' -v a="$JAVA_ALIAS" '$1 == a { print $2 }')
+            if [ "$cur" = "$fp" ]; then
+                info "alias $JAVA_ALIAS in $ks: the org CA already (unchanged)"
+            else
+                [ -z "$cur" ] || java_delete_alias "$ks" "$JAVA_ALIAS"
+                in_target keytool -importcert -noprompt -trustcacerts -alias "$JAVA_ALIAS" -file "$TRUST_CRT" \
+                    -keystore "$ks" -storepass "$JAVA_STOREPASS" </dev/null 2>&1 | java_quiet
+                info "alias $JAVA_ALIAS in $ks"
             fi
-            in_target keytool -delete -noprompt -alias "$JAVA_ALIAS" -keystore "$ks" -storepass "$JAVA_STOREPASS" >/dev/null 2>&1 || true
-            in_target keytool -importcert -noprompt -trustcacerts -alias "$JAVA_ALIAS" -file "$TRUST_CRT" \
-                -keystore "$ks" -storepass "$JAVA_STOREPASS" 2>&1 | sed 's/^/    /'
+            # ca-certificates-java's hook imports a new CA file but never replaces an entry
+            # (update-ca-certificates reports no change when only the file's content changed):
+            # after --replace-ca its alias would go on trusting the old CA
+            cur=$(printf '%s\n' "$entries" | awk -F '\t' -v a="$JAVA_HOOK_ALIAS" '$1 == a { print $2 }')
+            if [ -n "$cur" ] && [ "$cur" != "$fp" ]; then
+                java_delete_alias "$ks" "$JAVA_HOOK_ALIAS"
+                info "removed alias $JAVA_HOOK_ALIAS from $ks (an earlier CA)"
+            fi
+            # the keystore's record (java_backup_keystores wrote it): its sha256 now, in place
             sum=$(sha256 "$(R "$ks")")
-            # one line per keystore: drop an older record of it, keep the original backup
-            if [ -f "$(R "$MANIFEST")" ]; then
-                awk -v k="$ks" '!($1 == "java" && $2 == k)' "$(R "$MANIFEST")" > "$(R "$MANIFEST").new"
-                cat "$(R "$MANIFEST").new" > "$(R "$MANIFEST")"; rm -f "$(R "$MANIFEST").new"
-            fi
-            manifest_add "java $ks $existing $sum"
-            info "alias $JAVA_ALIAS in $ks"
+            awk -v k="$ks" -v sum="$sum" '$1 == "java" && $2 == k { $4 = sum } { print }' \
+                "$(R "$MANIFEST")" > "$(R "$MANIFEST").new"
+            cat "$(R "$MANIFEST").new" > "$(R "$MANIFEST")"; rm -f "$(R "$MANIFEST").new"
         done < <(java_keystores)
         [ "$n" -gt 0 ] || info "keytool present but no cacerts keystore found"
     fi
@@ -518,7 +576,7 @@ import_ca() {
 # ----------------------------------------------------------------------------- uninstall
 
 do_uninstall() {
-    local line path n f ks sum
+    local line path n f ks sum fp a aliases restored
 
     say "Uninstalling Chaperone${ROOT:+ from $ROOT}$([ "$PURGE" -eq 1 ] && printf ' (purge)')"
     if [ ! -f "$(R "$MANIFEST")" ]; then
@@ -545,20 +603,37 @@ do_uninstall() {
 
     step "Java keystores"
     [ -n "$(manifest_kind java)" ] || info "none was changed"
+    fp=""
+    if [ -n "$(manifest_kind java)" ] && target_has keytool && [ -f "$(R "$CA_DIR/ca.pem")" ]; then
+        fp=$(java_cert_fp "$CA_DIR/ca.pem")
+    fi
     while IFS= read -r line; do
         [ -n "$line" ] || continue
         set -- $line
         ks=$1 n=$2 sum=$3
         [ -e "$(R "$ks")" ] || continue
+        restored=0
         if [ "$(sha256 "$(R "$ks")")" = "$sum" ] && [ -f "$(R "$BACKUP_DIR/$n")" ]; then
             cat "$(R "$BACKUP_DIR/$n")" > "$(R "$ks")"
             info "restored $ks (unchanged since our import)"
-        elif target_has keytool; then
-            in_target keytool -delete -noprompt -alias "$JAVA_ALIAS" -keystore "$ks" -storepass "$JAVA_STOREPASS" 2>&1 | sed 's/^/    /' || true
-            info "removed alias $JAVA_ALIAS from $ks (it changed since our import)"
-        else
-            warn "$ks changed since our import and keytool is gone: remove alias $JAVA_ALIAS yourself"
+            restored=1
         fi
+        if ! target_has keytool; then
+            [ "$restored" -eq 1 ] || warn "$ks changed since our import and keytool is gone: remove aliases $JAVA_ALIAS and $JAVA_HOOK_ALIAS yourself"
+            continue
+        fi
+        # what a restore left (a backup taken after the hook by an older install.sh) or a
+        # keystore changed since our import still holds: our alias, the hook's alias (the hook
+        # is never told the file went away), any other entry with the CA
+        if ! aliases=$(java_our_aliases "$ks" "$fp"); then
+            warn "cannot list $ks (store password?): remove aliases $JAVA_ALIAS and $JAVA_HOOK_ALIAS yourself"
+            continue
+        fi
+        while IFS= read -r a; do
+            [ -n "$a" ] || continue
+            java_delete_alias "$ks" "$a"
+            info "removed alias $a from $ks"
+        done <<< "$aliases"
     done < <(manifest_kind java)
 
     step "certifi bundles"

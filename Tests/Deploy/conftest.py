@@ -18,6 +18,7 @@ import stat
 import subprocess
 import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,10 +34,13 @@ MIRROR = os.environ.get("CHP_DEPLOY_MIRROR", "http://deb.debian.org/debian")
 SUITE = "bookworm"
 # What a runner image has: shell + coreutils (minbase), useradd (passwd), update-ca-certificates
 # (ca-certificates), python3 + certifi, curl, openssl, systemctl (systemd, never booted), and
-# the shared libraries the daemon links (libmnl0, libnetfilter-queue1).
+# the shared libraries the daemon links (libmnl0, libnetfilter-queue1); and the clients whose
+# trust the real-clients test checks: requests, httpx, node and a Java runtime (which brings
+# ca-certificates-java and its update-ca-certificates hook for /etc/ssl/certs/java/cacerts).
 INCLUDE = ["passwd", "ca-certificates", "openssl", "curl", "python3", "python3-certifi",
-           "libmnl0", "libnetfilter-queue1", "systemd"]
-BASE_VERSION = "3"  # bump when the base preparation below changes
+           "libmnl0", "libnetfilter-queue1", "systemd",
+           "python3-requests", "python3-httpx", "nodejs", "openjdk-17-jre-headless"]
+BASE_VERSION = "4"  # bump when the base preparation below changes
 PYENV_CERTIFI = "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/certifi/cacert.pem"
 DEBIAN_CERTIFI = "/usr/lib/python3/dist-packages/certifi/cacert.pem"
 
@@ -157,7 +161,10 @@ def snapshot(root: Path) -> dict[str, tuple]:
     snap: dict[str, tuple] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root)
-        if rel_dir in ("proc", "sys", "dev"):
+        if rel_dir in ("proc", "sys"):  # possibly mounted (Java needs /proc): not part of the tree
+            dirnames[:] = []
+            continue
+        if rel_dir == "dev":
             dirnames[:] = []
         for name in dirnames + filenames:
             p = os.path.join(dirpath, name)
@@ -185,6 +192,17 @@ def diff(before: dict, after: dict) -> dict[str, list[str]]:
         "removed": sorted(set(before) - set(after)),
         "changed": sorted(p for p in set(before) & set(after) if before[p] != after[p]),
     }
+
+
+@contextmanager
+def proc_mounted(root: Path):
+    """/proc mounted in ROOT for the duration (java and keytool refuse to run without it)."""
+    target = root / "proc"
+    sh("mount", "-t", "proc", "proc", target)
+    try:
+        yield
+    finally:
+        sh("umount", target)
 
 
 def install(root: Path, binary: Path, *extra: str, check: bool = True) -> subprocess.CompletedProcess:

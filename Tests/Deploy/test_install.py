@@ -8,19 +8,27 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import (DEBIAN_CERTIFI, INSTALL_SH, PYENV_CERTIFI, UNIT, diff, install, sh,
-                      snapshot, uninstall)
+from conftest import (DEBIAN_CERTIFI, HERE, INSTALL_SH, PYENV_CERTIFI, UNIT, diff, install,
+                      proc_mounted, sh, snapshot, uninstall)
 
 STATE = "/var/lib/chaperone"
 KEPT_ACCOUNT_FILES = ["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow"]
 BEGIN = "# BEGIN chaperone org CA"
 END = "# END chaperone org CA"
+# update-ca-certificates runs ca-certificates-java's hook, which has dpkg process its trigger:
+# dpkg logs that and refreshes its status backup. These two files are dpkg's own bookkeeping and
+# may differ; /var/lib/dpkg/status itself must not (no trigger left pending).
+DPKG_BOOKKEEPING = {"/var/log/dpkg.log", "/var/lib/dpkg/status-old"}
+NO_CHANGE = {"added": [], "removed": [], "changed": []}
+JAVA_CACERTS = "/etc/ssl/certs/java/cacerts"
+JAVA_ALIAS = "chaperone-org-ca"
+JAVA_HOOK_ALIAS = "debian:chaperone-org-ca.pem"
 
 
 def rp(root: Path, path: str) -> Path:
@@ -35,9 +43,21 @@ def passwd_entry(root: Path, user: str) -> list[str] | None:
     return None
 
 
+def tree_diff(before: dict, after: dict) -> dict[str, list[str]]:
+    """diff() of two snapshots, dpkg's bookkeeping aside."""
+    d = diff(before, after)
+    d["changed"] = [p for p in d["changed"] if p not in DPKG_BOOKKEEPING]
+    return d
+
+
+def assert_same_tree(before: dict, after: dict, what: str) -> None:
+    d = tree_diff(before, after)
+    assert d == NO_CHANGE, f"{what}: the tree differs: {d}"
+
+
 def assert_only_state_and_account_differ(before: dict, after: dict, root: Path) -> None:
     """After a plain --uninstall: what is left is the state dir and the user (documented)."""
-    d = diff(before, after)
+    d = tree_diff(before, after)
     assert d["removed"] == [], d["removed"]
     assert all(p == STATE or p.startswith(STATE + "/") for p in d["added"]), d["added"]
     assert set(d["changed"]) <= set(KEPT_ACCOUNT_FILES), d["changed"]
@@ -105,7 +125,8 @@ def test_install_twice_is_install_once(root: Path, binary: Path) -> None:
     out = install(root, binary).stdout
     assert "user chaperone exists" in out and "CA exists: kept" in out
     assert "/etc/chaperone/chaperone.yaml exists: kept as it is" in out
-    assert diff(once, snapshot(root)) == {"added": [], "removed": [], "changed": []}
+    assert "alias chaperone-org-ca in /etc/ssl/certs/java/cacerts: the org CA already" in out
+    assert_same_tree(once, snapshot(root), "a second install")
 
 
 # ----------------------------------------------------------------------------- uninstall
@@ -130,7 +151,7 @@ def test_uninstall_restores_tree_keeping_state_and_user(root: Path, binary: Path
     assert rp(root, f"{STATE}/ca/ca.pem").read_bytes() == ca_pem
     # and a later purge leaves the tree exactly as before the first install
     uninstall(root, "--purge")
-    assert diff(before, snapshot(root)) == {"added": [], "removed": [], "changed": []}
+    assert_same_tree(before, snapshot(root), "install, uninstall, install, uninstall --purge")
 
 
 def test_uninstall_purge_is_exact(root: Path, binary: Path) -> None:
@@ -139,7 +160,7 @@ def test_uninstall_purge_is_exact(root: Path, binary: Path) -> None:
     install(root, binary)
     out = uninstall(root, "--purge").stdout
     assert "removed user chaperone" in out
-    assert diff(before, snapshot(root)) == {"added": [], "removed": [], "changed": []}
+    assert_same_tree(before, snapshot(root), "install twice, uninstall --purge")
     assert passwd_entry(root, "chaperone") is None
     # nothing left to undo: a second uninstall is a clean no-op
     assert "nothing to do" in uninstall(root, "--purge").stdout
@@ -158,7 +179,7 @@ def test_preexisting_files_are_kept_and_restored(root: Path, binary: Path) -> No
     assert conf.read_text() == "listen: {port: 15443}\nexempt_user: chaperone\n"
     assert old_bin.read_bytes() == binary.read_bytes()
     uninstall(root, "--purge")
-    assert diff(before, snapshot(root)) == {"added": [], "removed": [], "changed": []}
+    assert_same_tree(before, snapshot(root), "install over existing files, uninstall --purge")
 
 
 # ----------------------------------------------------------------------------- CA import
@@ -193,8 +214,12 @@ def test_import_ca_and_refuse_silent_replacement(root: Path, binary: Path, tmp_p
     assert fp(rp(root, f"{STATE}/ca/ca.pem")) == fp(cert)
     install(root, binary, "--ca-cert", str(other_cert), "--ca-key", str(other_key), "--replace-ca")
     assert fp(rp(root, f"{STATE}/ca/ca.pem")) == fp(other_cert)
+    # Java trusts the new CA only (the hook's alias for the file kept the old one: dropped)
+    in_keystore = set(java_keystore(root).values())
+    assert cert_fp(other_cert) in in_keystore, "the replacing CA is not in the Java keystore"
+    assert cert_fp(cert) not in in_keystore, "the replaced CA is still in the Java keystore"
     uninstall(root, "--purge")
-    assert diff(before, snapshot(root)) == {"added": [], "removed": [], "changed": []}
+    assert_same_tree(before, snapshot(root), "import, --replace-ca, uninstall --purge")
 
 
 def test_failures_are_clear_and_nonzero(root: Path, binary: Path, tmp_path: Path) -> None:
@@ -213,7 +238,66 @@ def test_failures_are_clear_and_nonzero(root: Path, binary: Path, tmp_path: Path
     assert sorted(p.name for p in bare.iterdir()) == ["bin"]
 
 
+# ----------------------------------------------------------------------------- Java keystore
+
+
+def cert_fp(pem: Path) -> str:
+    """SHA-256 fingerprint as keytool prints it (AA:BB:...)."""
+    out = sh("openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", pem).stdout
+    return out.strip().split("=", 1)[1].upper()
+
+
+def java_keystore(root: Path) -> dict[str, str]:
+    """alias -> SHA-256 fingerprint of every entry of the root's Java cacerts (keytool in the root)."""
+    with proc_mounted(root):
+        out = sh("chroot", root, "keytool", "-list", "-v", "-keystore", JAVA_CACERTS,
+                 "-storepass", "changeit").stdout
+    entries, alias = {}, None
+    for line in out.splitlines():
+        if line.startswith("Alias name: "):
+            alias = line[len("Alias name: "):]
+        elif line.strip().startswith("SHA256: ") and alias is not None:
+            entries[alias] = line.split(": ", 1)[1].strip()
+            alias = None
+    return entries
+
+
+def test_java_keystore_with_the_ca_certificates_java_hook(root: Path, binary: Path,
+                                                          tmp_path: Path) -> None:
+    """ca-certificates-java's update-ca-certificates hook imports the CA as well (its own
+    alias); uninstall removes both entries, also from a keystore changed since the install."""
+    original = java_keystore(root)
+    assert original and JAVA_ALIAS not in original and JAVA_HOOK_ALIAS not in original
+    install(root, binary)
+    ca_fp = cert_fp(rp(root, f"{STATE}/ca/ca.pem"))
+    entries = java_keystore(root)
+    assert entries.get(JAVA_ALIAS) == ca_fp, f"install.sh's alias: {entries.get(JAVA_ALIAS)}"
+    assert entries.get(JAVA_HOOK_ALIAS) == ca_fp, f"the hook's alias: {entries.get(JAVA_HOOK_ALIAS)}"
+    # someone imports another CA after the install: the keystore is no longer ours to restore
+    other, _ = make_ca(tmp_path, "Other-CA")
+    shutil.copy(other, rp(root, "/tmp/other-ca.pem"))
+    with proc_mounted(root):
+        sh("chroot", root, "keytool", "-importcert", "-noprompt", "-alias", "other-ca", "-file",
+           "/tmp/other-ca.pem", "-keystore", JAVA_CACERTS, "-storepass", "changeit")
+    out = uninstall(root).stdout
+    assert f"removed alias {JAVA_ALIAS}" in out and f"removed alias {JAVA_HOOK_ALIAS}" in out, out
+    entries = java_keystore(root)
+    assert ca_fp not in entries.values(), f"the org CA is still in {JAVA_CACERTS}: {entries}"
+    assert entries.get("other-ca") == cert_fp(other), "the other CA was removed too"
+    assert {a: f for a, f in entries.items() if a != "other-ca"} == original
+
+
 # ----------------------------------------------------------------------------- real clients
+
+HOST = "api.openai.com"
+CLIENTS_DIR = "/tmp/chp-clients"  # in the root: a copy of Tests/Deploy/clients
+# Clients run with `env -i` and only this: the host's SSL_CERT_FILE, REQUESTS_CA_BUNDLE,
+# NODE_EXTRA_CA_CERTS (set on many CI machines) must not decide what a client in the root trusts.
+CLEAN_ENV = ("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+             "LANG=C.UTF-8")
+# A leaf without its chain and an unknown issuer: OpenSSL-based clients say
+# "unable to verify the first certificate" / "unable to get local issuer certificate".
+OPENSSL_VERIFY_FAILED = r"CERTIFICATE_VERIFY_FAILED|unable to (get local issuer|verify the first) certificate"
 
 
 def mint_leaf(root: Path, workdir: Path, host: str) -> tuple[Path, Path]:
@@ -249,58 +333,98 @@ class TLSServer:
         self.proc.wait(timeout=5)
 
 
-PY_CHECK = r"""
-import socket, ssl, sys
-cafile = sys.argv[1]
-if cafile == "certifi":
-    import certifi
-    cafile = certifi.where()
-ctx = ssl.create_default_context(cafile=cafile)
-with socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=5) as s:
-    try:
-        with ctx.wrap_socket(s, server_hostname="api.openai.com") as t:
-            print("OK", t.getpeercert()["subject"])
-    except ssl.SSLCertVerificationError as e:
-        print("CERTERR", e.verify_message)
-        sys.exit(2)
-"""
+@dataclass(frozen=True)
+class Client:
+    argv: tuple[str, ...]
+    refused: str  # regex: the certificate error its output must show after uninstall
+    refused_rc: int = 2
+    login: bool = False  # run from a login shell (bash -lc), which reads /etc/profile.d
 
 
-def clients_in_root(netns: str, root: Path, port: int) -> dict[str, tuple[int, str]]:
-    """Each real client inside the root (chroot) in the namespace: exit code and output."""
-    def run(*cmd: str) -> tuple[int, str]:
-        p = sh("ip", "netns", "exec", netns, "chroot", root, *cmd, check=False)
-        return p.returncode, p.stdout + p.stderr
+def real_clients(port: int) -> dict[str, Client]:
+    url = f"https://{HOST}:{port}/"
+    ssl_check = ("python3", "-B", f"{CLIENTS_DIR}/py_ssl.py")
+    http_check = ("python3", "-B", f"{CLIENTS_DIR}/py_http.py")
+    node_check = ("node", f"{CLIENTS_DIR}/check.js", url)
+    ssl_error = rf"CERTERR ({OPENSSL_VERIFY_FAILED})"
+    node_error = r"ERR (UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY) "
     return {
-        "curl": run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                    "--resolve", f"api.openai.com:{port}:127.0.0.1",
-                    f"https://api.openai.com:{port}/"),
-        "python-certifi": run("python3", "-B", "-c", PY_CHECK, "certifi", str(port)),
-        "python-debian-cacert.pem": run("python3", "-B", "-c", PY_CHECK, DEBIAN_CERTIFI, str(port)),
-        "python-pyenv-cacert.pem": run("python3", "-B", "-c", PY_CHECK, PYENV_CERTIFI, str(port)),
+        "curl": Client(("curl", "-sS", "-o", "/dev/null", "-w", "OK %{http_code}", url),
+                       refused=r"SSL certificate problem", refused_rc=60),
+        # Python's ssl with the bundle named: certifi.where(), Debian's and a pyenv cacert.pem
+        "python-ssl-certifi.where": Client((*ssl_check, "certifi", str(port)), refused=ssl_error),
+        "python-ssl-debian-cacert.pem": Client((*ssl_check, DEBIAN_CERTIFI, str(port)), refused=ssl_error),
+        "python-ssl-pyenv-cacert.pem": Client((*ssl_check, PYENV_CERTIFI, str(port)), refused=ssl_error),
+        # requests and httpx with default verification: as a service or a script sees them, and
+        # in a developer's login shell (REQUESTS_CA_BUNDLE, SSL_CERT_FILE from the profile)
+        "requests": Client((*http_check, "requests", url), refused=rf"ERR SSLError .*({OPENSSL_VERIFY_FAILED})"),
+        "requests-login-shell": Client((*http_check, "requests", url), login=True,
+                                       refused=rf"ERR SSLError .*({OPENSSL_VERIFY_FAILED})"),
+        "httpx": Client((*http_check, "httpx", url), refused=rf"ERR ConnectError .*({OPENSSL_VERIFY_FAILED})"),
+        "httpx-login-shell": Client((*http_check, "httpx", url), login=True,
+                                    refused=rf"ERR ConnectError .*({OPENSSL_VERIFY_FAILED})"),
+        # node's https: Debian's node reads the system store; with --use-bundled-ca (the roots
+        # compiled into node, as in upstream builds) only NODE_EXTRA_CA_CERTS can make it trust
+        "node-login-shell": Client(node_check, login=True, refused=node_error),
+        "node-bundled-ca-login-shell": Client(("node", "--use-bundled-ca", *node_check[1:]),
+                                              login=True, refused=node_error),
+        # Java's default trust store: $JAVA_HOME/lib/security/cacerts -> /etc/ssl/certs/java/cacerts
+        "java": Client(("java", f"{CLIENTS_DIR}/Check.java", url),
+                       refused=r"CERTERR .*PKIX path building failed"),
     }
+
+
+def prepare_clients(root: Path) -> None:
+    """The check programs into the root, and HOST resolving to the server in the namespace."""
+    shutil.copytree(HERE / "clients", rp(root, CLIENTS_DIR))
+    with rp(root, "/etc/hosts").open("a") as hosts:
+        hosts.write(f"127.0.0.1 {HOST}\n")
+
+
+def run_client(netns: str, root: Path, client: Client) -> tuple[int, str]:
+    """Runs the client inside the root (chroot) in the namespace, with a clean environment."""
+    argv = ("bash", "-lc", 'exec "$@"', "bash", *client.argv) if client.login else client.argv
+    p = sh("ip", "netns", "exec", netns, "chroot", root, "/usr/bin/env", "-i", *CLEAN_ENV, *argv,
+           check=False)
+    return p.returncode, (p.stdout + p.stderr).strip()
+
+
+def clients_not_trusting(netns: str, root: Path, clients: dict[str, Client]) -> list[str]:
+    """The clients whose request fails, each with its exit code and output."""
+    failed = []
+    for name, client in clients.items():
+        rc, out = run_client(netns, root, client)
+        if rc != 0 or not out.startswith("OK"):
+            failed.append(f"{name}: exit {rc}: {out}")
+    return failed
+
+
+def clients_not_refusing(netns: str, root: Path, clients: dict[str, Client]) -> list[str]:
+    """The clients that do not fail with their certificate error, each with what they did."""
+    failed = []
+    for name, client in clients.items():
+        rc, out = run_client(netns, root, client)
+        if rc != client.refused_rc or not re.search(client.refused, out):
+            failed.append(f"{name}: exit {rc} (expected {client.refused_rc} and "
+                          f"/{client.refused}/): {out}")
+    return failed
 
 
 def test_real_clients_trust_after_install_and_not_after_uninstall(
         root: Path, binary: Path, netns: str, tmp_path: Path) -> None:
+    prepare_clients(root)
     install(root, binary)
-    cert, key = mint_leaf(root, tmp_path, "api.openai.com")
-    # keep a copy of the CA's PEM: purge removes it from the root
+    cert, key = mint_leaf(root, tmp_path, HOST)
     server = TLSServer(netns, cert, key)
+    clients = real_clients(server.port)
     try:
-        trusted = clients_in_root(netns, root, server.port)
-        for name, (rc, out) in trusted.items():
-            assert rc == 0, f"{name} did not trust the org CA after install: {out}"
-        assert trusted["curl"][1].strip() == "200"
-        assert all("api.openai.com" in out for n, (rc, out) in trusted.items() if n != "curl")
-
-        uninstall(root, "--purge")
-        refused = clients_in_root(netns, root, server.port)
-        rc, out = refused["curl"]
-        assert rc == 60, f"curl after uninstall: {rc} {out}"  # 60: peer certificate cannot be authenticated
-        for name in ("python-certifi", "python-debian-cacert.pem", "python-pyenv-cacert.pem"):
-            rc, out = refused[name]
-            assert rc == 2 and "CERTERR" in out, f"{name} after uninstall: {rc} {out}"
+        with proc_mounted(root):  # java needs it
+            failed = clients_not_trusting(netns, root, clients)
+            assert not failed, "after install, these do not trust the org CA:\n" + "\n".join(failed)
+            uninstall(root, "--purge")
+            failed = clients_not_refusing(netns, root, clients)
+            assert not failed, ("after uninstall --purge, these do not fail with a certificate "
+                                "error:\n" + "\n".join(failed))
     finally:
         server.stop()
 
