@@ -1,16 +1,20 @@
 public import Foundation
+import Synchronization
 
 /// The grants in force: created by admins (`chaperone grant`) or by approving tickets.
 ///
 /// Pure state with time passed in; ``sweep(now:)`` (called by the daemon every second)
 /// removes expired grants and returns them for `grant.expired` audit events. Persist with
 /// ``save(to:)`` after each change and ``load(from:)`` at start so grants survive a restart.
-public actor GrantBook {
-    private var grants: [String: Grant] = [:]
+///
+/// Every method is synchronous behind one lock (held for a dictionary operation): the data
+/// path reads the grants of every request on its event loop, without a hop to another thread.
+public final class GrantBook: Sendable {
+    private let state: Mutex<[String: Grant]>
 
     /// Creates a book holding `grants`.
     public init(grants: [Grant] = []) {
-        for grant in grants { self.grants[grant.id] = grant }
+        state = Mutex(Dictionary(grants.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last }))
     }
 
     /// Creates and stores a grant.
@@ -37,27 +41,29 @@ public actor GrantBook {
         createdBy: String,
         now: Date
     ) -> Grant {
-        var id = ShortID.make(prefix: "grt")
-        while grants[id] != nil { id = ShortID.make(prefix: "grt") }
-        let grant = Grant(
-            id: id,
-            subject: subject,
-            provider: provider,
-            model: model.map(Glob.init),
-            endpoint: endpoint,
-            approvalRule: approvalRule,
-            created: now,
-            expires: now.addingTimeInterval(duration),
-            reason: reason,
-            createdBy: createdBy
-        )
-        grants[id] = grant
-        return grant
+        state.withLock { grants in
+            var id = ShortID.make(prefix: "grt")
+            while grants[id] != nil { id = ShortID.make(prefix: "grt") }
+            let grant = Grant(
+                id: id,
+                subject: subject,
+                provider: provider,
+                model: model.map(Glob.init),
+                endpoint: endpoint,
+                approvalRule: approvalRule,
+                created: now,
+                expires: now.addingTimeInterval(duration),
+                reason: reason,
+                createdBy: createdBy
+            )
+            grants[id] = grant
+            return grant
+        }
     }
 
     /// Stores a grant made elsewhere (``ApprovalOutcome/grant``), replacing one with its id.
     public func insert(_ grant: Grant) {
-        grants[grant.id] = grant
+        state.withLock { $0[grant.id] = grant }
     }
 
     /// Grants in force for a principal (by subject, email or local account), soonest expiry first.
@@ -72,7 +78,7 @@ public actor GrantBook {
 
     /// All grants in force, soonest expiry first.
     public func list(now: Date) -> [Grant] {
-        grants.values.filter { $0.isActive(at: now) }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }
+        state.withLock { grants in Array(grants.values) }.filter { $0.isActive(at: now) }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }
     }
 
     /// Removes a grant before it expires.
@@ -80,12 +86,12 @@ public actor GrantBook {
     /// - Returns: The revoked grant, `nil` when no grant has this id.
     @discardableResult
     public func revoke(_ id: String) -> Grant? {
-        grants.removeValue(forKey: id)
+        state.withLock { $0.removeValue(forKey: id) }
     }
 
     /// Replaces every grant, for ``load(from:)``.
     func replaceAll(with newGrants: [Grant]) {
-        grants = Dictionary(newGrants.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        state.withLock { $0 = Dictionary(newGrants.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last }) }
     }
 
     /// Removes expired grants.
@@ -93,10 +99,12 @@ public actor GrantBook {
     /// - Returns: The grants that expired, oldest expiry first, for `grant.expired` events.
     @discardableResult
     public func sweep(now: Date) -> [Grant] {
-        let expired = grants.values.filter { !$0.isActive(at: now) }.sorted {
-            ($0.expires, $0.id) < ($1.expires, $1.id)
+        state.withLock { grants in
+            let expired = grants.values.filter { !$0.isActive(at: now) }.sorted {
+                ($0.expires, $0.id) < ($1.expires, $1.id)
+            }
+            for grant in expired { grants[grant.id] = nil }
+            return expired
         }
-        for grant in expired { grants[grant.id] = nil }
-        return expired
     }
 }

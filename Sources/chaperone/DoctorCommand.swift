@@ -14,7 +14,8 @@ struct DoctorCommand: AsyncParsableCommand {
         abstract: "Check that interception works on this host and say what to fix.",
         discussion: """
             Checks the redirect rules and the daemon, that the org CA is trusted where clients look \
-            for it (system bundle, NODE_EXTRA_CA_CERTS, Python's certifi), and makes a real request \
+            for it (system bundle, NODE_EXTRA_CA_CERTS, Python's certifi, every Java cacerts \
+            keystore when Java is installed), and makes a real request \
             to a provider host through the redirect: it must be answered with a leaf from the org \
             CA and leave a record. Exit status 0 when every check passes, 1 otherwise.
             """)
@@ -54,6 +55,7 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         checks.append(Check(name: "org-ca", ok: true, detail: caPath, fix: nil))
         checks += trustChecks(caPEM: caPEM)
+        checks += Self.javaTrustChecks(caPath: caPath)
         checks += await selfTest(configuration: configuration, caPath: caPath)
         try report(checks)
     }
@@ -106,17 +108,11 @@ struct DoctorCommand: AsyncParsableCommand {
 
     /// Where `python3`'s certifi keeps its bundle, if python3 and certifi are installed.
     private static func certifiBundle() -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import certifi; print(certifi.where())"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return process.terminationStatus == 0 && !path.isEmpty ? path : nil
+        guard let python = executable(named: "python3"),
+            let printed = output(of: python, ["-c", "import certifi; print(certifi.where())"])
+        else { return nil }
+        let path = printed.trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.isEmpty ? nil : path
     }
 
     /// A real request through the redirect, trusting only the org CA: proves the interception.

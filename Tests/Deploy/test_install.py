@@ -5,6 +5,7 @@ Run as root: `python3 -m pytest -q Tests/Deploy` (see Tests/Deploy/README.md).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -262,10 +263,22 @@ def java_keystore(root: Path) -> dict[str, str]:
     return entries
 
 
+def doctor_checks(root: Path, netns: str) -> list[dict]:
+    """`chaperone doctor --json` run in the root, in an empty namespace (no rules, no daemon, no
+    network: those checks fail fast; the trust checks read the root's stores)."""
+    with proc_mounted(root):
+        p = sh("ip", "netns", "exec", netns, "chroot", root, "env", "-i", *CLEAN_ENV,
+               "chaperone", "doctor", "--json", "--config", "/etc/chaperone/chaperone.yaml",
+               check=False, timeout=120)
+    assert p.returncode == 1, f"doctor: {p.returncode} {p.stdout} {p.stderr}"
+    return json.loads(p.stdout)
+
+
 def test_java_keystore_with_the_ca_certificates_java_hook(root: Path, binary: Path,
-                                                          tmp_path: Path) -> None:
+                                                          tmp_path: Path, netns: str) -> None:
     """ca-certificates-java's update-ca-certificates hook imports the CA as well (its own
-    alias); uninstall removes both entries, also from a keystore changed since the install."""
+    alias); `chaperone doctor` finds the CA there; uninstall removes both entries, also from a
+    keystore changed since the install."""
     original = java_keystore(root)
     assert original and JAVA_ALIAS not in original and JAVA_HOOK_ALIAS not in original
     install(root, binary)
@@ -273,6 +286,11 @@ def test_java_keystore_with_the_ca_certificates_java_hook(root: Path, binary: Pa
     entries = java_keystore(root)
     assert entries.get(JAVA_ALIAS) == ca_fp, f"install.sh's alias: {entries.get(JAVA_ALIAS)}"
     assert entries.get(JAVA_HOOK_ALIAS) == ca_fp, f"the hook's alias: {entries.get(JAVA_HOOK_ALIAS)}"
+    checks = doctor_checks(root, netns)
+    java = [c for c in checks if c["name"] == "trust-java"]
+    assert len(java) == 1 and java[0]["ok"] and JAVA_CACERTS in java[0]["detail"], java
+    assert next(c for c in checks if c["name"] == "trust-system")["ok"], checks
+    assert not next(c for c in checks if c["name"] == "daemon")["ok"], checks
     # someone imports another CA after the install: the keystore is no longer ours to restore
     other, _ = make_ca(tmp_path, "Other-CA")
     shutil.copy(other, rp(root, "/tmp/other-ca.pem"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
+import shutil
 import time
 
 import pytest
@@ -100,6 +101,22 @@ def test_curl_echo_exact_request_bytes(env: Env, proto: str):
     assert hdrs["x-e2e-custom"] == "Value, with; odd=chars"
     assert hdrs["content-type"] == "application/octet-stream"
     assert int(hdrs.get("content-length", len(payload))) == len(payload)
+
+
+@pytest.mark.parametrize("proto", ["http1.1", "http2"])
+def test_sequential_requests_share_one_upstream_connection(env: Env, proto: str):
+    """Four requests one after the other on one client connection reach the provider over one
+    pooled connection, HTTP/2 streams included (a stream's close used to leak its upstream
+    connection, so every HTTP/2 request paid a new TCP and TLS handshake)."""
+    tid = new_id()
+    urls = [f"https://api.openai.com/echo?n={i}" for i in range(4)]
+    p = env.curl(f"--{proto}", "-H", f"x-test-id: {tid}", "-d", "ping", *urls)
+    assert p.returncode == 0, p.stderr
+    recs = env.upstream_records(tid)
+    assert len(recs) == 4, recs
+    assert len({r["peer"] for r in recs}) == 1, [r["peer"] for r in recs]
+    if env.daemon is not None:
+        env.still_serving()
 
 
 def test_provider_error_passes_through(env: Env):
@@ -480,4 +497,11 @@ def test_doctor_proves_interception_and_names_what_to_fix(env: Env):
         assert checks[name]["ok"], checks[name]
     assert not checks["trust-system"]["ok"] and "update-ca-certificates" in checks["trust-system"]["fix"]
     assert not checks["trust-node"]["ok"] and checks["trust-node"]["fix"]
+    # Java: one check per cacerts keystore when keytool is installed, none when it is not
+    java = [c for c in json.loads(p.stdout) if c["name"] == "trust-java"]
+    if shutil.which("keytool"):
+        assert java and all(not c["ok"] and "keytool -importcert" in c["fix"] for c in java), java
+        assert any("/etc/ssl/certs/java/cacerts" in c["detail"] for c in java), java
+    else:
+        assert java == []
     assert p.returncode == 1  # something failed, and the exit status says so

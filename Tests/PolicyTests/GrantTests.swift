@@ -12,7 +12,7 @@ struct GrantTests {
         let grants = GrantBook()
         let request = F.request(F.alice, "openai", "/v1/fine_tuning/jobs", model: "gpt-4o-mini")
 
-        let first = policy.decide(request, grants: await grants.active(for: F.alice, now: F.now), now: F.now)
+        let first = policy.decide(request, grants: grants.active(for: F.alice, now: F.now), now: F.now)
         #expect(first.outcome == .ticket)
         let rule = try #require(first.approvalRule)
         let ticket = await approvals.request(for: request, rule: rule, exchange: "ex-7", now: F.now)
@@ -30,26 +30,26 @@ struct GrantTests {
         #expect(grant.approvalRule == "fine-tuning-ticket")
         #expect(grant.expires == approvedAt.addingTimeInterval(30 * 60))
         #expect(grant.createdBy == "sam@example.com")
-        await grants.insert(grant)
+        grants.insert(grant)
 
         let retryAt = approvedAt.addingTimeInterval(60)
-        let retry = policy.decide(request, grants: await grants.active(for: F.alice, now: retryAt), now: retryAt)
+        let retry = policy.decide(request, grants: grants.active(for: F.alice, now: retryAt), now: retryAt)
         #expect(retry.outcome == .allowUnderGrant(grant.id))
         #expect(retry.matchedRules == ["approval:fine-tuning-ticket", "grant:\(grant.id)"])
 
         // The grant is scoped to the rule and provider: another provider still needs a ticket.
         let azure = F.request(F.alice, "azure-openai", "/openai/fine_tuning/jobs")
         #expect(
-            policy.decide(azure, grants: await grants.active(for: F.alice, now: retryAt), now: retryAt).outcome
+            policy.decide(azure, grants: grants.active(for: F.alice, now: retryAt), now: retryAt).outcome
                 == .ticket
         )
         // Someone else gets nothing from Alice's grant.
         let dana = F.request(F.dana, "openai", "/v1/fine_tuning/jobs")
-        #expect(policy.decide(dana, grants: await grants.list(now: retryAt), now: retryAt).outcome == .ticket)
+        #expect(policy.decide(dana, grants: grants.list(now: retryAt), now: retryAt).outcome == .ticket)
 
         let later = approvedAt.addingTimeInterval(30 * 60)
-        #expect(await grants.sweep(now: later).map(\.id) == [grant.id])
-        let afterExpiry = policy.decide(request, grants: await grants.active(for: F.alice, now: later), now: later)
+        #expect(grants.sweep(now: later).map(\.id) == [grant.id])
+        let afterExpiry = policy.decide(request, grants: grants.active(for: F.alice, now: later), now: later)
         #expect(afterExpiry.outcome == .ticket)
         // Even if the caller passes a stale list, decide ignores expired grants.
         #expect(policy.decide(request, grants: [grant], now: later).outcome == .ticket)
@@ -74,7 +74,7 @@ struct GrantTests {
             )
         )
 
-        let grant = await grants.create(
+        let grant = grants.create(
             subject: "alice@example.com",
             provider: "gemini",
             model: "gemini-2.0-*",
@@ -84,7 +84,7 @@ struct GrantTests {
             now: F.now
         )
         #expect(grant.id.hasPrefix("grt-"))
-        let allowed = F.policy.decide(request, grants: await grants.active(for: F.alice, now: F.now), now: F.now)
+        let allowed = F.policy.decide(request, grants: grants.active(for: F.alice, now: F.now), now: F.now)
         #expect(allowed.outcome == .allowUnderGrant(grant.id))
         #expect(allowed.reason.contains("INC-42 evaluation"))
 
@@ -96,9 +96,9 @@ struct GrantTests {
         )
         #expect(F.policy.decide(otherModel, grants: [grant], now: F.now).outcome == .deny)
 
-        #expect(await grants.revoke(grant.id) == grant)
-        #expect(await grants.revoke(grant.id) == nil)
-        #expect(await grants.active(for: F.alice, now: F.now).isEmpty)
+        #expect(grants.revoke(grant.id) == grant)
+        #expect(grants.revoke(grant.id) == nil)
+        #expect(grants.active(for: F.alice, now: F.now).isEmpty)
     }
 
     @Test func grantsForLocalAccountsMatchTheAccountName() {
@@ -119,7 +119,7 @@ struct GrantTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("grants.json")
         let book = GrantBook()
-        let a = await book.create(
+        let a = book.create(
             subject: "oidc|alice",
             provider: "openai",
             model: "gpt-4o*",
@@ -130,23 +130,23 @@ struct GrantTests {
             createdBy: "sam@example.com",
             now: F.now
         )
-        let b = await book.create(subject: "bob", duration: 60, reason: "demo", createdBy: "admin", now: F.now)
-        try await book.save(to: file)
+        let b = book.create(subject: "bob", duration: 60, reason: "demo", createdBy: "admin", now: F.now)
+        try book.save(to: file)
 
         let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
 
         let restored = GrantBook()
-        try await restored.load(from: file)
-        #expect(await restored.list(now: F.now) == [b, a])
+        try restored.load(from: file)
+        #expect(restored.list(now: F.now) == [b, a])
         // Expired grants survive the restart until the sweep reports them.
-        #expect(await restored.sweep(now: F.now.addingTimeInterval(120)) == [b])
+        #expect(restored.sweep(now: F.now.addingTimeInterval(120)) == [b])
 
         let missing = GrantBook(grants: [a])
-        try await missing.load(from: directory.appendingPathComponent("none.json"))
-        #expect(await missing.list(now: F.now).isEmpty)
+        try missing.load(from: directory.appendingPathComponent("none.json"))
+        #expect(missing.list(now: F.now).isEmpty)
 
         try "not json".write(to: file, atomically: true, encoding: .utf8)
-        await #expect(throws: GrantStoreError.self) { try await restored.load(from: file) }
+        #expect(throws: GrantStoreError.self) { try restored.load(from: file) }
     }
 }

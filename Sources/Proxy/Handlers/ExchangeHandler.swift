@@ -145,6 +145,11 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // An exchange that already failed and answered (an HTTP/2 client resets the stream of
             // a refused upload) keeps its own reason.
             finishRecord(error: exchange.error ?? ProxyError(.clientClosed, "the client closed the connection mid-exchange").message)
+        } else if exchange != nil {
+            // Complete but not finished yet: an HTTP/2 stream closes while its last frame is being
+            // written, before the write returns to `upstreamReady`. Finish here, so the upstream
+            // goes back to the pool (the later call finds nothing left to do).
+            finishExchange(context: context)
         }
         state = .idle
         context.fireChannelInactive()
@@ -261,8 +266,18 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             path: masking.forRecord(exchange.head.uri, session: maskingSession), body: body,
             bodyBytes: bodyBytes, bodyInspected: bodyInspected && exchange.requestEnded,
             contentType: exchange.head.headers.first(name: "content-type"), entities: entities)
+        // Allow, grant and deny are decided here, on the event loop; only an approval (which can
+        // wait minutes for a human) runs as a task.
+        let pending: PolicyGate.ApprovalToRun
+        switch gate.decide(input) {
+        case .verdict(let verdict):
+            apply(verdict, to: exchange.id)
+            return
+        case .approval(let approval):
+            pending = approval
+        }
         ledger.activeHolds += 1
-        let task = Task { await gate.evaluate(input) }
+        let task = Task { await gate.runApproval(pending, input: input) }
         decision = task
         let promise = context.eventLoop.makePromise(of: GateVerdict.self)
         promise.completeWithTask { await task.value }

@@ -84,7 +84,7 @@ extension PolicyGate {
                     "approver": .string(who.subject), "reason": .text(reason),
                 ])
                 if let grant = outcome.grant {
-                    await grants.insert(grant)
+                    grants.insert(grant)
                     await saveGrants()
                     recordGrant(.grantCreated, grant)
                 }
@@ -106,7 +106,7 @@ extension PolicyGate {
     /// Admins see every grant; anyone else the grants that apply to them.
     private func listGrants(_ caller: ControlCaller) async -> ControlResponse {
         let me = approver(caller)
-        let list = await grants.list(now: Date()).filter { isAdmin(caller) || $0.applies(to: me) }
+        let list = grants.list(now: Date()).filter { isAdmin(caller) || $0.applies(to: me) }
         return ControlResponse(ok: true, result: Self.json(list.map(Self.describe)))
     }
 
@@ -155,7 +155,7 @@ extension PolicyGate {
             provider: arguments["provider"], model: arguments["model"].map(Glob.init), endpoint: endpoint,
             created: now, expires: now.addingTimeInterval(seconds), reason: reason,
             createdBy: approver(caller).subject)
-        await grants.insert(grant)
+        grants.insert(grant)
         await saveGrants()
         recordGrant(.grantCreated, grant)
         logger.notice("grant created", metadata: ["grant": "\(grant.id)", "subject": "\(subject)", "by": "\(grant.createdBy)"])
@@ -166,7 +166,7 @@ extension PolicyGate {
         guard isAdmin(caller) else {
             return .refusal(code: "notAnAdmin", message: "only root or a member of an approver group may revoke grants")
         }
-        guard let id = request.arguments?["id"], let grant = await grants.revoke(id) else {
+        guard let id = request.arguments?["id"], let grant = grants.revoke(id) else {
             return .refusal(code: "unknownID", message: "no such grant; list them with `chaperone grants`")
         }
         await saveGrants()
@@ -181,14 +181,14 @@ extension PolicyGate {
             // A held request writes its own expiry when its wait ends.
             recordApproval(.approvalExpired, approval, input: nil)
         }
-        let expired = await grants.sweep(now: now)
+        let expired = grants.sweep(now: now)
         for grant in expired { recordGrant(.grantExpired, grant) }
         if !expired.isEmpty { await saveGrants() }
     }
 
     func saveGrants() async {
         do {
-            try await grants.save(to: URL(fileURLWithPath: grantsPath))
+            try grants.save(to: URL(fileURLWithPath: grantsPath))
         } catch {
             logger.error("cannot save the grants", metadata: ["error": "\(error)", "path": "\(grantsPath)"])
         }

@@ -5,33 +5,56 @@ import Logging
 import Policy
 
 extension PolicyGate {
-    /// Decides one held request: writes `policy.decision`, and for an approval rule runs it
-    /// (hold: waits for an approver; ticket: files the request and refuses at once).
-    func evaluate(_ input: GateInput) async -> GateVerdict {
+    /// What ``decide(_:)`` found: a verdict at once, or an approval rule to run.
+    enum Decision: Sendable {
+        /// Allowed (by the policy or a grant) or denied: nothing to wait for.
+        case verdict(GateVerdict)
+        /// An approval rule applies; ``runApproval(_:input:)`` carries it out (hold: waits for
+        /// an approver; ticket: files the request and refuses at once).
+        case approval(ApprovalToRun)
+    }
+
+    /// An approval rule that applies to a request, with what its events need.
+    struct ApprovalToRun: Sendable {
+        let rule: ApprovalRule
+        let decision: PolicyDecision
+        let request: PolicyRequest
+    }
+
+    /// Decides one held request on the caller's thread and writes `policy.decision`. Allow,
+    /// allow under a grant and deny are final here; an approval rule is returned for
+    /// ``runApproval(_:input:)``, which can wait for a human.
+    func decide(_ input: GateInput) -> Decision {
         let policy = self.policy
         let principal = policyPrincipal(input.principal, unixUser: input.unixUser, uid: input.uid)
         let request = Self.request(from: input, principal: principal)
         let now = Date()
-        let active = await grants.active(for: principal, now: now)
-        let decision = policy.decide(request, grants: active, now: now)
+        let decision = policy.decide(request, grants: grants.active(for: principal, now: now), now: now)
         recordDecision(decision, input: input)
         switch decision.outcome {
         case .allow:
-            return .proceed(note: "allow")
+            return .verdict(.proceed(note: "allow"))
         case .allowUnderGrant(let id):
-            return .proceed(note: "grant:\(id)")
+            return .verdict(.proceed(note: "grant:\(id)"))
         case .deny:
-            return .refuse(
-                ProviderErrorBody(status: 403, type: "policy_denied", message: "Chaperone policy: \(decision.reason)"),
-                note: "deny \(decision.matchedRules.joined(separator: ","))")
+            return .verdict(
+                .refuse(
+                    ProviderErrorBody(status: 403, type: "policy_denied", message: "Chaperone policy: \(decision.reason)"),
+                    note: "deny \(decision.matchedRules.joined(separator: ","))"))
         case .ticket, .hold:
             guard let rule = decision.approvalRule else {
-                return .refuse(
-                    ProviderErrorBody(status: 403, type: "policy_denied", message: "Chaperone policy: \(decision.reason)"),
-                    note: "deny")
+                return .verdict(
+                    .refuse(
+                        ProviderErrorBody(status: 403, type: "policy_denied", message: "Chaperone policy: \(decision.reason)"),
+                        note: "deny"))
             }
-            return await runApproval(rule: rule, decision: decision, request: request, input: input)
+            return .approval(ApprovalToRun(rule: rule, decision: decision, request: request))
         }
+    }
+
+    /// Runs the approval rule that applies to a request.
+    func runApproval(_ approval: ApprovalToRun, input: GateInput) async -> GateVerdict {
+        await runApproval(rule: approval.rule, decision: approval.decision, request: approval.request, input: input)
     }
 
     private func runApproval(

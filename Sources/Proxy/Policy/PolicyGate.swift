@@ -108,7 +108,7 @@ public final class PolicyGate: Sendable {
     /// Reads the grants kept by an earlier run and records the policy in force.
     public func start() async {
         do {
-            try await grants.load(from: URL(fileURLWithPath: grantsPath))
+            try grants.load(from: URL(fileURLWithPath: grantsPath))
         } catch {
             logger.warning("cannot read the grants of an earlier run; starting with none", metadata: ["error": "\(error)"])
         }
