@@ -23,10 +23,11 @@ SWIFT_JOBS ?= $(shell nproc)
 # zlib1g-dev and libbrotli-dev are linked by the CCompression module (gzip/deflate/br bodies are
 # decoded before masking); the brotli CLI makes the br fixtures of the decoder's tests and of the
 # end-to-end compression tests (Python has no brotli in its standard library).
+# vagrant validates the developer VM's Vagrantfile (no VM is started).
 APT_PACKAGES := iptables ipset iproute2 libmnl-dev libnetfilter-queue-dev openssl curl \
                 ca-certificates nodejs util-linux procps dnsmasq-base dnsutils conntrack pkg-config \
                 python3 debootstrap systemd nghttp2-client nginx-light rsyslog rsyslog-gnutls sqlite3 \
-                zlib1g-dev libbrotli-dev brotli
+                zlib1g-dev libbrotli-dev brotli vagrant
 # PyPI packages: the provider SDKs, the stand-in upstream, pytest and matplotlib (the benchmark
 # plot), pinned in the requirements file. mitmproxy, the peer the benchmark compares with, lives
 # in its own venv: its newest release for Debian's Python 3.11 is 11.0.2.
