@@ -326,6 +326,19 @@ java_delete_alias() {
     in_target keytool -delete -noprompt -alias "$2" -keystore "$1" -storepass "$JAVA_STOREPASS" </dev/null 2>&1 | java_quiet
 }
 
+# Removes the links in /etc/ssl/certs to the org CA's file: chaperone-org-ca.pem and the
+# subject-hash link to it.
+remove_trust_links() {
+    local f
+    for f in "$(R /etc/ssl/certs)"/*; do
+        [ -L "$f" ] || continue
+        case $(readlink "$f") in
+            "$TRUST_CRT"|chaperone-org-ca.pem|/etc/ssl/certs/chaperone-org-ca.pem)
+                rm -f "$f"; info "removed ${f#"$ROOT"}" ;;
+        esac
+    done
+}
+
 default_binary() {
     local c
     for c in "$SCRIPT_DIR/chaperone" "$REPO_DIR/.build/release/chaperone" "$REPO_DIR/.build/debug/chaperone"; do
@@ -444,6 +457,12 @@ EOF
     # the Java keystores first: update-ca-certificates' hooks may change them (step "Java keystores")
     java_backup_keystores
     ensure_dir /usr/local/share/ca-certificates 0755 0:0
+    if [ -f "$(R "$TRUST_CRT")" ] && ! cmp -s "$(R "$CA_DIR/ca.pem")" "$(R "$TRUST_CRT")"; then
+        # A replaced CA under the same file name: update-ca-certificates sees no certificate
+        # added or removed and does not rehash, which would leave the old CA's hash link
+        # pointing at the new file and none for the new CA. Dropping the links makes it an add.
+        remove_trust_links
+    fi
     put_file "$(R "$CA_DIR/ca.pem")" "$TRUST_CRT" 0644
     in_target update-ca-certificates 2>&1 | sed 's/^/    /'
     grep -qF "$(sed -n 2p "$(R "$TRUST_CRT")")" "$(R "$SYSTEM_BUNDLE")" \
@@ -666,13 +685,7 @@ do_uninstall() {
     step "system trust store"
     # update-ca-certificates drops the org CA from the bundle but leaves its links in
     # /etc/ssl/certs (chaperone-org-ca.pem and the hash link to it) dangling: remove them.
-    for f in "$(R /etc/ssl/certs)"/*; do
-        [ -L "$f" ] || continue
-        case $(readlink "$f") in
-            "$TRUST_CRT"|chaperone-org-ca.pem|/etc/ssl/certs/chaperone-org-ca.pem)
-                rm -f "$f"; info "removed ${f#"$ROOT"}" ;;
-        esac
-    done
+    remove_trust_links
     if target_has update-ca-certificates; then
         in_target update-ca-certificates 2>&1 | sed 's/^/    /'
         if [ -f "$(R "$CA_DIR/ca.pem")" ] && grep -qF "$(sed -n 2p "$(R "$CA_DIR/ca.pem")")" "$(R "$SYSTEM_BUNDLE")"; then

@@ -6,6 +6,7 @@ Run as root: `python3 -m pytest -q Tests/Deploy` (see Tests/Deploy/README.md).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -215,6 +216,11 @@ def test_import_ca_and_refuse_silent_replacement(root: Path, binary: Path, tmp_p
     assert fp(rp(root, f"{STATE}/ca/ca.pem")) == fp(cert)
     install(root, binary, "--ca-cert", str(other_cert), "--ca-key", str(other_key), "--replace-ca")
     assert fp(rp(root, f"{STATE}/ca/ca.pem")) == fp(other_cert)
+    # OpenSSL finds CAs in /etc/ssl/certs by subject hash: the new CA has its link, the old none
+    subject_hash = lambda p: sh("openssl", "x509", "-noout", "-hash", "-in", p).stdout.strip()
+    links = {f.name: os.readlink(f) for f in rp(root, "/etc/ssl/certs").iterdir() if f.is_symlink()}
+    assert links.get(f"{subject_hash(other_cert)}.0") == "chaperone-org-ca.pem", links
+    assert f"{subject_hash(cert)}.0" not in links, f"the replaced CA's hash link is left: {links}"
     # Java trusts the new CA only (the hook's alias for the file kept the old one: dropped)
     in_keystore = set(java_keystore(root).values())
     assert cert_fp(other_cert) in in_keystore, "the replacing CA is not in the Java keystore"
