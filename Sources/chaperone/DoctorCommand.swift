@@ -129,8 +129,14 @@ struct DoctorCommand: AsyncParsableCommand {
             let context = try NIOSSLContext(configuration: tls)
             let status = try await Self.get(host: host, context: context)
             var checks = [Check(name: "self-test", ok: true, detail: "https://\(host)/v1/models answered \(status) with a leaf from the org CA", fix: nil)]
-            try? await Task.sleep(for: .milliseconds(300))
-            if let after = Self.recordCount(configuration.exchangeLogPath), let before = recordsBefore {
+            // The daemon writes the record off its event loops, just after answering: wait for it
+            // a little (a loaded host takes longer than an idle one).
+            var after = Self.recordCount(configuration.exchangeLogPath)
+            for _ in 0..<30 where (after ?? 0) <= (recordsBefore ?? 0) {
+                try? await Task.sleep(for: .milliseconds(100))
+                after = Self.recordCount(configuration.exchangeLogPath)
+            }
+            if let after, let before = recordsBefore {
                 let recorded = after > before
                 checks.append(
                     Check(

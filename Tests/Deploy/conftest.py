@@ -36,11 +36,13 @@ SUITE = "bookworm"
 # (ca-certificates), python3 + certifi, curl, openssl, systemctl (systemd, never booted), and
 # the shared libraries the daemon links (libmnl0, libnetfilter-queue1); and the clients whose
 # trust the real-clients test checks: requests, httpx, node and a Java runtime (which brings
-# ca-certificates-java and its update-ca-certificates hook for /etc/ssl/certs/java/cacerts).
+# ca-certificates-java and its update-ca-certificates hook for /etc/ssl/certs/java/cacerts);
+# iptables, ipset and iproute2 for the rules and the daemon run inside the root by the doctor test.
 INCLUDE = ["passwd", "ca-certificates", "openssl", "curl", "python3", "python3-certifi",
            "libmnl0", "libnetfilter-queue1", "systemd",
-           "python3-requests", "python3-httpx", "nodejs", "openjdk-17-jre-headless"]
-BASE_VERSION = "4"  # bump when the base preparation below changes
+           "python3-requests", "python3-httpx", "nodejs", "openjdk-17-jre-headless",
+           "iptables", "ipset", "iproute2"]
+BASE_VERSION = "5"  # bump when the base preparation below changes
 PYENV_CERTIFI = "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/certifi/cacert.pem"
 DEBIAN_CERTIFI = "/usr/lib/python3/dist-packages/certifi/cacert.pem"
 

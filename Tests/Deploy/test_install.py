@@ -326,23 +326,28 @@ OPENSSL_VERIFY_FAILED = r"CERTIFICATE_VERIFY_FAILED|unable to (get local issuer|
 
 def mint_leaf(root: Path, workdir: Path, host: str) -> tuple[Path, Path]:
     """A leaf for HOST signed by the CA installed in ROOT (its key read from the root)."""
+    return sign_leaf(rp(root, f"{STATE}/ca/ca.pem"), rp(root, f"{STATE}/ca/ca.key"), workdir, host)
+
+
+def sign_leaf(ca_cert: Path, ca_key: Path, workdir: Path, host: str) -> tuple[Path, Path]:
+    """A serverAuth leaf for HOST signed by CA_CERT/CA_KEY, written into WORKDIR."""
     key, csr, cert, ext = (workdir / n for n in ("leaf.key", "leaf.csr", "leaf.pem", "leaf.ext"))
     ext.write_text(f"subjectAltName=DNS:{host}\nextendedKeyUsage=serverAuth\n"
                    "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n")
     sh("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
        "-keyout", key, "-out", csr, "-subj", f"/CN={host}")
-    sh("openssl", "x509", "-req", "-in", csr, "-CA", rp(root, f"{STATE}/ca/ca.pem"),
-       "-CAkey", rp(root, f"{STATE}/ca/ca.key"), "-CAcreateserial", "-CAserial", workdir / "ca.srl",
+    sh("openssl", "x509", "-req", "-in", csr, "-CA", ca_cert,
+       "-CAkey", ca_key, "-CAcreateserial", "-CAserial", workdir / "ca.srl",
        "-days", "1", "-extfile", ext, "-out", cert)
     return cert, key
 
 
 class TLSServer:
-    def __init__(self, netns: str, cert: Path, key: Path, port: int = 8443):
+    def __init__(self, netns: str, cert: Path, key: Path, port: int = 8443, address: str = "127.0.0.1"):
         self.port = port
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", netns, "openssl", "s_server", "-quiet", "-www",
-             "-accept", f"127.0.0.1:{port}", "-cert", str(cert), "-key", str(key)],
+             "-accept", f"{address}:{port}", "-cert", str(cert), "-key", str(key)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:
