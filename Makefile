@@ -34,7 +34,7 @@ APT_PACKAGES := iptables ipset iproute2 libmnl-dev libnetfilter-queue-dev openss
 PIP_REQUIREMENTS := Tests/EndToEnd/requirements.txt
 MITM_VENV        ?= /tmp/chp-mitm-venv
 
-.PHONY: all build deps apt-deps pip-deps mitm-venv test unit-test netfilter-test e2e-test deploy-test \
+.PHONY: all build embed deps apt-deps pip-deps mitm-venv test unit-test netfilter-test e2e-test deploy-test \
         bench-smoke bench bench-audit demo clean
 
 all: build
@@ -52,7 +52,12 @@ apt-deps:
 pip-deps:
 	@$(PYTHON) -m pip install -q --disable-pip-version-check -r $(PIP_REQUIREMENTS)
 
-build:
+# `chaperone install` carries deploy/install.sh, the unit and Rules/ in the binary: refresh the
+# generated Swift file from them first (it is rewritten only when they changed).
+embed:
+	@$(PYTHON) scripts/embed-deploy-files.py
+
+build: embed
 	$(SWIFT) build -j $(SWIFT_JOBS) --build-path $(BUILD_DIR)
 
 # The SIEM sink tests drive real peers (rsyslogd, HTTP servers) against wall-clock deadlines;
@@ -77,13 +82,13 @@ bench-smoke: build mitm-venv
 	CHAPERONE_BIN=$(abspath $(CHAPERONE)) CHP_BENCH_MITM_VENV=$(MITM_VENV) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/Benchmarks
 
 # The interception benchmark on a release build (< 15 min on 2 cores); rewrites docs/benchmarks.*.
-bench: deps mitm-venv
+bench: deps embed mitm-venv
 	$(SWIFT) build -c release -j $(SWIFT_JOBS) --build-path $(BUILD_DIR)
 	CHP_BENCH_MITM_VENV=$(MITM_VENV) $(PYTHON) Benchmarks/interception/run.py --binary $(abspath $(BUILD_DIR))/release/chaperone
 
 # The audit log's cost (store throughput, latency added per exchange) on a release build;
 # rewrites docs/benchmarks-audit.*.
-bench-audit: deps
+bench-audit: deps embed
 	$(SWIFT) build -c release -j $(SWIFT_JOBS) --build-path $(BUILD_DIR)
 	$(PYTHON) Benchmarks/audit/run.py --binary $(abspath $(BUILD_DIR))/release/chaperone
 

@@ -27,7 +27,8 @@ struct Chaperone: AsyncParsableCommand {
         subcommands: [
             CACommand.self, RunCommand.self, RulesCommand.self, MaskCommand.self, LoginCommand.self, TokenCommand.self, WhoamiCommand.self,
             LogoutCommand.self, PolicyCommand.self, ApprovalsCommand.self, GrantCommand.self, GrantsCommand.self,
-            SessionsCommand.self, ReplayCommand.self, AuditCommand.self, DoctorCommand.self, AttributionBenchCommand.self,
+            SessionsCommand.self, ReplayCommand.self, AuditCommand.self, DoctorCommand.self, InstallCommand.self,
+            AttributionBenchCommand.self,
         ]
     )
 }
