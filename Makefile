@@ -5,6 +5,9 @@
 #   make test   installs what it needs and runs every test (unit + end-to-end in namespaces)
 #   make bench  the interception benchmark on a release build; rewrites docs/benchmarks.md
 #   make bench-audit  the audit log's cost on a release build; rewrites docs/benchmarks-audit.md
+#   make bench-micro  micro benchmarks (package-benchmark) of masking, ClientHello parsing, leaf
+#               minting, policy decisions and audit appends; bench-micro-check compares a run with
+#               the committed thresholds (Benchmarks/Thresholds), bench-micro-update rewrites them
 #
 # Everything the tests use is installed here: CI starts from a clean clone on a fresh machine.
 
@@ -35,7 +38,7 @@ PIP_REQUIREMENTS := Tests/EndToEnd/requirements.txt
 MITM_VENV        ?= /tmp/chp-mitm-venv
 
 .PHONY: all build embed deps apt-deps pip-deps mitm-venv test unit-test netfilter-test e2e-test deploy-test \
-        bench-smoke bench bench-audit demo clean
+        bench-smoke bench bench-audit bench-micro bench-micro-check bench-micro-update demo clean
 
 all: build
 
@@ -91,6 +94,24 @@ bench: deps embed mitm-venv
 bench-audit: deps embed
 	$(SWIFT) build -c release -j $(SWIFT_JOBS) --build-path $(BUILD_DIR)
 	$(PYTHON) Benchmarks/audit/run.py --binary $(abspath $(BUILD_DIR))/release/chaperone
+
+# Micro benchmarks (Benchmarks/README.md). CHAPERONE_BENCHMARKS adds the package-benchmark
+# dependency and the suites to Package.swift, so the default build never resolves or builds them;
+# they have their own build folder so switching does not rebuild .build. The plugin builds the
+# suites in release mode itself. Not part of `make test`: a full run takes a few minutes.
+BENCH_BUILD_DIR  ?= .build-bench
+BENCH_THRESHOLDS := Benchmarks/Thresholds
+BENCH_SWIFT      := CHAPERONE_BENCHMARKS=1 $(SWIFT) package --build-path $(BENCH_BUILD_DIR)
+
+bench-micro:
+	$(BENCH_SWIFT) --allow-writing-to-package-directory benchmark
+
+# Exit code 2 when a metric regressed past its tolerance (4: improvements only, 0: equal).
+bench-micro-check:
+	$(BENCH_SWIFT) benchmark thresholds check --path $(BENCH_THRESHOLDS)
+
+bench-micro-update:
+	$(BENCH_SWIFT) --allow-writing-to-package-directory benchmark thresholds update --path $(BENCH_THRESHOLDS)
 
 deploy-test: build
 	CHAPERONE_BIN=$(abspath $(CHAPERONE)) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/Deploy

@@ -220,3 +220,28 @@ let package = Package(
         ),
     ]
 )
+
+// Micro benchmarks (package-benchmark, Benchmarks/README.md): added only when CHAPERONE_BENCHMARKS
+// is set, so the default `swift build` / `swift test` of every clean clone neither resolves nor
+// builds the benchmark package. They live in this package because the libraries they measure use
+// `package` access. Run them with `make bench-micro`.
+if Context.environment["CHAPERONE_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    let benchmarkSuites: [(name: String, dependencies: [Target.Dependency])] = [
+        ("MaskingThroughput", ["Masking"]),
+        ("DataPath", ["Proxy", "Policy", "Audit", .product(name: "Logging", package: "swift-log")]),
+    ]
+    package.targets.append(
+        contentsOf: benchmarkSuites.map { suite in
+            .executableTarget(
+                name: suite.name,
+                dependencies: suite.dependencies + [.product(name: "Benchmark", package: "benchmark")],
+                path: "Benchmarks/\(suite.name)",
+                swiftSettings: strictSettings,
+                plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+            )
+        }
+    )
+}
