@@ -27,10 +27,11 @@ SWIFT_JOBS ?= $(shell nproc)
 # decoded before masking); the brotli CLI makes the br fixtures of the decoder's tests and of the
 # end-to-end compression tests (Python has no brotli in its standard library).
 # vagrant validates the developer VM's Vagrantfile (no VM is started).
+# squid-openssl is the benchmark's Squid peer (ssl-bump build); its packaged service is not used.
 APT_PACKAGES := iptables ipset iproute2 libmnl-dev libnetfilter-queue-dev openssl curl \
                 ca-certificates nodejs util-linux procps dnsmasq-base dnsutils conntrack pkg-config \
                 python3 debootstrap systemd nghttp2-client nginx-light rsyslog rsyslog-gnutls sqlite3 \
-                zlib1g-dev libbrotli-dev brotli vagrant
+                zlib1g-dev libbrotli-dev brotli vagrant squid-openssl
 # PyPI packages: the provider SDKs, the stand-in upstream, pytest and matplotlib (the benchmark
 # plot), pinned in the requirements file. mitmproxy, the peer the benchmark compares with, lives
 # in its own venv: its newest release for Debian's Python 3.11 is 11.0.2.
@@ -50,6 +51,7 @@ apt-deps:
 	  echo "installing Debian packages:$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  case "$$missing" in *squid-openssl*) [ ! -d /run/systemd/system ] || systemctl disable --now squid >/dev/null 2>&1 || true;; esac; \
 	fi
 
 pip-deps:

@@ -9,6 +9,8 @@ redirect rules) and measures, interleaved in one run, the same traffic
   chaperone   daemon running, `chaperone rules install`, client trusts the org CA
   mitmproxy   `mitmdump --mode transparent` as user chp-bench-mitm behind an equivalent nat
               OUTPUT REDIRECT exempting that uid (installed only while it is measured)
+  squid       Squid (Debian squid-openssl) `https_port ... intercept ssl-bump` as user
+              chp-bench-squid behind the same kind of REDIRECT exempting its uid
 
 against a fast stand-in provider: nginx (TLS, HTTP/1.1 and HTTP/2, a fixed OpenAI
 chat.completion JSON) on api.openai.com, and fast_upstream.py (raw asyncio TLS, OpenAI SSE
@@ -59,6 +61,13 @@ FAST_UPSTREAM = HERE / "fast_upstream.py"
 MITM_USER = "chp-bench-mitm"
 MITM_PORT = 18080
 MITM_VENV = Path(os.environ.get("CHP_BENCH_MITM_VENV", "/tmp/chp-mitm-venv"))
+SQUID_USER = "chp-bench-squid"
+SQUID_PORT = 18443                     # https_port ... intercept ssl-bump
+SQUID_FWD_PORT = 3128                  # the forward http_port Squid insists on (127.0.0.1 only)
+SQUID_BIN = Path(os.environ.get("CHP_BENCH_SQUID", "/usr/sbin/squid"))
+SQUID_CERTGEN = Path("/usr/lib/squid/security_file_certgen")
+PEERS = ("mitmproxy", "squid")         # the other interceptors Chaperone is compared with
+TARGETS = ("direct", "chaperone", *PEERS)
 JSON_HOST = "api.openai.com"          # nginx (or fast_upstream with --upstream python)
 SSE_HOST = "api.githubcopilot.com"    # fast_upstream: OpenAI-shaped SSE (Copilot's wire format is OpenAI's)
 JSON_PATH = "/v1/chat/completions"
@@ -149,7 +158,7 @@ class BenchEnv(conftest.Env):
 
 def nginx_conf(d: Path, addrs: list[str], pki: pki_module.Pki) -> str:
     body = (REPO / "Benchmarks" / "interception" / "response.json").read_text().strip()
-    assert "'" not in body and "$" not in body
+    (d / "response.json").write_text(body)
     listens = "\n".join(f"    listen {'[' + a + ']' if ':' in a else a}:443 ssl http2 backlog=4096;" for a in addrs)
     temps = "\n".join(f"  {k}_temp_path {d}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     return f"""worker_processes 1;
@@ -168,10 +177,23 @@ http {{
     ssl_certificate_key {pki.upstream_key};
     ssl_protocols TLSv1.2 TLSv1.3;
     http2_max_concurrent_streams 512;
+    # The answer comes only after the whole request body was read (the mirror module reads it
+    # first): Squid closes a bumped connection whose upstream answered before it had sent all
+    # of the body ("Request not yet fully sent"), which `return 200` would provoke.
     location / {{
+      rewrite ^ /response.json last;
+    }}
+    location = /response.json {{
+      mirror /chp-read-body;
+      root {d};
       default_type application/json;
-      add_header x-request-id req_bench;
-      return 200 '{body}';
+      add_header x-request-id req_bench always;
+      etag off;
+      error_page 405 =200 /response.json;  # static files refuse POST: answer it as a GET of the file
+    }}
+    location = /chp-read-body {{
+      internal;
+      return 204;
     }}
   }}
 }}
@@ -185,6 +207,52 @@ def cpu_seconds(pid: int) -> float:
     f = Path(f"/proc/{pid}/stat").read_text()
     fields = f[f.rindex(")") + 2:].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid: int) -> list[int]:
+    kids = []
+    for ent in os.listdir("/proc"):
+        if ent.isdigit():
+            try:
+                st = Path(f"/proc/{ent}/stat").read_text()
+            except OSError:
+                continue
+            if int(st[st.rindex(")") + 2:].split()[1]) == pid:
+                kids.append(int(ent))
+    return kids
+
+
+def squid_conf(d: Path, public_ca: Path) -> str:
+    """Squid 5 (squid-openssl): transparent TLS interception with ssl-bump; no cache, logs and
+    state in d. Squid runs as a non-root user, so cache_effective_user does not apply."""
+    return f"""# written by Benchmarks/interception/run.py
+workers 1
+http_port 127.0.0.1:{SQUID_FWD_PORT}
+https_port {SQUID_PORT} intercept ssl-bump tls-cert={d}/ca.pem tls-key={d}/ca.key generate-host-certificates=on dynamic_cert_mem_cache_size=16MB
+sslcrtd_program {SQUID_CERTGEN} -s {d}/ssl_db -M 16MB
+sslcrtd_children 4 startup=1 idle=1
+acl step1 at_step SslBump1
+ssl_bump peek step1
+ssl_bump bump all
+tls_outgoing_options cafile={public_ca}
+http_access allow all
+cache deny all
+cache_mem 8 MB
+access_log stdio:{d}/access.log
+cache_log {d}/cache.log
+cache_store_log none
+pid_filename {d}/squid.pid
+coredump_dir {d}
+netdb_filename none
+pinger_enable off
+logfile_rotate 0
+max_filedescriptors 16384
+visible_hostname chp-bench-squid
+client_persistent_connections on
+server_persistent_connections on
+shutdown_lifetime 0 seconds
+dns_nameservers 127.0.0.1
+"""
 
 
 def rss_kib(pid: int) -> int:
@@ -206,6 +274,9 @@ class Bench:
         self.mitm: subprocess.Popen | None = None
         self.mitm_rules = False
         self.mitm_ok: bool | str = "not started"
+        self.squid: subprocess.Popen | None = None
+        self.squid_rules = False
+        self.squid_ok: bool | str = "not started"
         self.samples: dict[str, dict[str, list[float]]] = {}   # figure -> target -> samples
         self.results: dict[str, Any] = {"latency": {}, "newconn": {}, "sse": {}, "throughput": {},
                                         "cpu": {}, "idle_rss": {}}
@@ -225,6 +296,8 @@ class Bench:
     def bundle(self, target: str) -> Path:
         if target == "mitmproxy":
             return self.env.dir / "mitm-bundle.pem"
+        if target == "squid":
+            return self.env.dir / "squid-bundle.pem"
         if target == "direct":
             return self.env.pki.public_ca
         return self.env.bundle
@@ -234,7 +307,21 @@ class Bench:
             return self.env.daemon.pid
         if target == "mitmproxy" and self.mitm is not None:
             return self.mitm.pid
+        if target == "squid" and self.squid is not None:
+            return self.squid.pid
         return None
+
+    def cpu(self, target: str, pid: int) -> float:
+        """CPU seconds of the interceptor: the process, and for Squid also its live helper children
+        (security_file_certgen); a helper that exited between two readings would be missed."""
+        c = cpu_seconds(pid)
+        if target == "squid":
+            for kid in child_pids(pid):
+                try:
+                    c += cpu_seconds(kid)
+                except (OSError, ValueError):
+                    pass
+        return c
 
     def ns_run(self, argv: list[Any], timeout: float) -> subprocess.CompletedProcess:
         return netns.run_in_ns(self.env.ns, argv, timeout=min(timeout, self.left() + 5))
@@ -244,7 +331,8 @@ class Bench:
     def switch(self, target: str) -> None:
         e = self.env
         self.stop_mitm()
-        if target in ("direct", "mitmproxy"):
+        self.stop_squid()
+        if target in ("direct", *PEERS):
             if e.rules_installed:
                 p = e.uninstall_rules()
                 assert p.returncode == 0, f"rules uninstall failed: {p.stdout}{p.stderr}"
@@ -259,6 +347,8 @@ class Bench:
             assert comm.startswith("chaperone"), f"daemon pid {e.daemon.pid} is {comm!r}, not chaperone"
         if target == "mitmproxy":
             self.start_mitm()
+        if target == "squid":
+            self.start_squid()
         self.mode = target
 
     def start_mitm(self) -> None:
@@ -304,6 +394,59 @@ class Bench:
             conftest._stop(self.mitm)
             self.mitm = None
 
+    def start_squid(self) -> None:
+        """Squid with ssl-bump in intercept mode, as its own user, everything under env.dir/squid."""
+        e = self.env
+        d = e.dir / "squid"
+        fresh = not d.is_dir()
+        d.mkdir(exist_ok=True)
+        ca, key, db = d / "ca.pem", d / "ca.key", d / "ssl_db"
+        if fresh:
+            # Squid's own CA (like mitmproxy's, made once per run): it signs the leaves Squid mints.
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                            "-nodes", "-keyout", key, "-out", ca, "-days", "7", "-subj", "/CN=chp-bench Squid CA",
+                            "-addext", "basicConstraints=critical,CA:TRUE",
+                            "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+                           check=True, capture_output=True, timeout=30)
+            (d / "squid.conf").write_text(squid_conf(d, e.pki.public_ca))
+            netns.chown_tree(d, SQUID_USER)
+            p = netns.run_in_ns(e.ns, [SQUID_CERTGEN, "-c", "-s", db, "-M", "16MB"], user=SQUID_USER, timeout=30)
+            if p.returncode != 0:
+                raise RuntimeError(f"security_file_certgen -c failed: {p.stdout}{p.stderr}")
+        (e.dir / "squid-bundle.pem").write_bytes(ca.read_bytes() + e.pki.public_ca.read_bytes())
+        self.squid_log = d / "access.log"
+        log_fh = open(e.dir / "squid.log", "ab")
+        self.squid = netns.popen_in_ns(e.ns, [SQUID_BIN, "-N", "-f", d / "squid.conf"], user=SQUID_USER,
+                                       home=str(d), stdin=subprocess.DEVNULL, stdout=log_fh, stderr=subprocess.STDOUT)
+        log_fh.close()
+        try:
+            # Probe the forward port, never the intercept one: a connection to 18443 that was not
+            # redirected fails Squid's NAT lookup, and Squid 5.7 then stops accepting on that port.
+            netns.wait_port(e.ns, "127.0.0.1", SQUID_FWD_PORT, timeout=30, alive=lambda: self.squid.poll() is None)
+        except RuntimeError as ex:
+            tail = conftest._tail(d / "cache.log") + conftest._tail(e.dir / "squid.log")
+            raise RuntimeError(f"{ex}; squid said:\n{tail}") from None
+        self.squid_rule_cmds("-A")
+        self.squid_rules = True
+
+    def squid_rule_cmds(self, op: str) -> None:
+        uid = str(netns.ensure_system_user(SQUID_USER).pw_uid)
+        for tool, fam in (("iptables", 0), ("ip6tables", 1)):
+            dsts = ",".join(sorted({v[fam] for v in netns.HOSTS.values()}))
+            p = netns.run_in_ns(self.env.ns, [tool, "-w", "-t", "nat", op, "OUTPUT", "-p", "tcp", "-d", dsts,
+                                              "--dport", "443", "-m", "owner", "!", "--uid-owner", uid,
+                                              "-j", "REDIRECT", "--to-ports", str(SQUID_PORT)], timeout=10)
+            if op == "-A" and p.returncode != 0:
+                raise RuntimeError(f"{tool} squid redirect failed: {p.stderr}")
+
+    def stop_squid(self) -> None:
+        if self.squid_rules:
+            self.squid_rule_cmds("-D")
+            self.squid_rules = False
+        if self.squid is not None:
+            conftest._stop(self.squid)
+            self.squid = None
+
     # ------------------------------------------------------------ measurements
 
     def h2load(self, target: str, proto: str, conc: int, *, seconds: float | None = None, n: int | None = None,
@@ -329,7 +472,7 @@ class Bench:
             argv += [f"--log-file={logf}"]
         argv.append(f"https://{JSON_HOST}{JSON_PATH}")
         pid = self.pid(target)
-        c0 = cpu_seconds(pid) if pid else None
+        c0 = self.cpu(target, pid) if pid else None
         i0 = self.intercepted(target)
         try:
             p = self.ns_run(argv, timeout=budget)
@@ -337,7 +480,7 @@ class Bench:
             self.left()
             return {"clients": clients, "streams_per_client": streams, "rc": None,
                     "error": f"h2load did not finish within {budget:g}s (killed): requests stalled"}
-        c1 = cpu_seconds(pid) if pid else None
+        c1 = self.cpu(target, pid) if pid else None
         i1 = self.intercepted(target) if i0 is not None else None
         out: dict[str, Any] = {"clients": clients, "streams_per_client": streams, "rc": p.returncode}
         for ln in p.stdout.splitlines():
@@ -390,6 +533,14 @@ class Bench:
             if target == "mitmproxy":
                 time.sleep(0.1 if self.quick else 0.3)
                 return int(self.mitm_count_file.read_text() or 0) if self.mitm_count_file.is_file() else 0
+            if target == "squid":
+                # One access.log line per HTTP transaction Squid relayed; the bumped TLS tunnels
+                # (CONNECT) and aborted non-transactions (NONE_NONE/000, e.g. the port probe) are not counted.
+                time.sleep(0.1 if self.quick else 0.3)
+                if not self.squid_log.is_file():
+                    return 0
+                return sum(1 for ln in self.squid_log.read_bytes().splitlines()
+                           if b" CONNECT " not in ln and b" NONE_NONE/000 " not in ln)
         except (OSError, ValueError):
             return None
         return None
@@ -411,6 +562,8 @@ class Bench:
     def throughput(self, target: str, rnd: int) -> None:
         concs = [16] if self.quick else [1, 16, 256]
         for proto in ("h1", "h2"):
+            if proto == "h2" and target == "squid":
+                continue  # Squid 5 speaks HTTP/1.1 only to its clients (no ALPN h2 on a bumped connection)
             for conc in concs:
                 secs = 0.6 if self.quick else 3.0
                 r = self.h2load(target, proto, conc, seconds=secs, warmup=0.2 if self.quick else 1.0)
@@ -507,6 +660,15 @@ class Bench:
                 self.mitm_ok = f"mitmdump not found in {MITM_VENV} (set CHP_BENCH_MITM_VENV)"
         else:
             self.mitm_ok = "disabled (--no-mitm)"
+        if self.a.squid:
+            if SQUID_BIN.exists() and SQUID_CERTGEN.exists():
+                targets.append("squid")
+                netns.ensure_system_user(SQUID_USER)
+            else:
+                self.squid_ok = (f"{SQUID_BIN} or {SQUID_CERTGEN} not found "
+                                 "(apt-get install --no-install-recommends squid-openssl)")
+        else:
+            self.squid_ok = "disabled (--no-squid)"
         self.targets = targets
         rounds = 1 if self.quick else self.a.rounds
         for rnd in range(rounds):
@@ -517,21 +679,34 @@ class Bench:
                 try:
                     self.switch(t)
                 except Exception as e:  # noqa: BLE001
-                    if t != "mitmproxy":
+                    if t not in PEERS:
                         raise
-                    self.mitm_ok = f"failed to start: {e!r}"
-                    log(f"  mitmproxy unavailable: {e!r}")
-                    self.targets.remove("mitmproxy")
+                    setattr(self, "mitm_ok" if t == "mitmproxy" else "squid_ok", f"failed to start: {e!r}")
+                    log(f"  {t} unavailable: {e!r}")
+                    self.targets.remove(t)
                     self.stop_mitm()
+                    self.stop_squid()
                     continue
                 if t == "mitmproxy":
                     self.mitm_ok = True
-                self.warm(t)
+                if t == "squid":
+                    self.squid_ok = True
+                try:
+                    self.warm(t)
+                except Exception as e:  # noqa: BLE001
+                    if t != "squid":
+                        raise
+                    self.squid_ok = f"warm-up failed: {e!r}"[:600]
+                    log(f"  squid unusable: {e!r}")
+                    self.targets.remove(t)
+                    self.stop_squid()
+                    continue
+
                 self.latency(t, rnd)
                 self.sse(t, rnd)
                 self.newconn(t, rnd)
                 self.throughput(t, rnd)
-                if rnd == 0 and t == "chaperone" or (t == "mitmproxy" and rnd == 0 and not self.quick):
+                if rnd == 0 and t == "chaperone" or (t in PEERS and rnd == 0 and not self.quick):
                     self.idle(t)
         self.switch("direct")
 
@@ -540,7 +715,8 @@ class Bench:
         r = self.h2load(target, "h1", 4, n=n)
         if r.get("req_succeeded", 0) < n:
             raise RuntimeError(f"warm-up through {target} failed: {r}")
-        r = self.h2load(target, "h2", 4, n=n)
+        if target != "squid":
+            r = self.h2load(target, "h2", 4, n=n)
 
 
 # ---------------------------------------------------------------- results
@@ -570,6 +746,7 @@ def tool_versions() -> dict[str, str]:
         "nginx": first(["nginx", "-v"]),
         "openssl": first(["openssl", "version"]),
         "mitmproxy": first([str(MITM_VENV / "bin" / "mitmdump"), "--version"]),
+        "squid": first([str(SQUID_BIN), "-v"]),
         "python": platform.python_version(),
     }
 
@@ -597,7 +774,7 @@ def diff(a: float | None, b: float | None) -> float | None:
 
 def build_results(bench: Bench, meta: dict[str, Any]) -> dict[str, Any]:
     S = bench.samples
-    targets = ["direct", "chaperone", "mitmproxy"]
+    targets = list(TARGETS)
     res = bench.results
     lat = {k: {t: summary(S.get(k, {}).get(t, [])) for t in targets} for k in ("h1_c1", "h1_c16")}
     newconn = {k: {t: summary(S.get(f"newconn_{k}", {}).get(t, [])) for t in targets}
@@ -617,18 +794,21 @@ def build_results(bench: Bench, meta: dict[str, Any]) -> dict[str, Any]:
         for p in ("p50", "p99"):
             derived[f"added_latency_{key}_{p}_us"] = diff(g(lat[key], "chaperone", p), g(lat[key], "direct", p))
             derived[f"mitm_added_latency_{key}_{p}_us"] = diff(g(lat[key], "mitmproxy", p), g(lat[key], "direct", p))
+            derived[f"squid_added_latency_{key}_{p}_us"] = diff(g(lat[key], "squid", p), g(lat[key], "direct", p))
     for p in ("p50", "p99"):
         derived[f"added_sse_transit_{p}_us"] = diff(g(sse["transit_us"], "chaperone", p), g(sse["transit_us"], "direct", p))
         derived[f"added_sse_gap_{p}_us"] = diff(g(sse["gap_us"], "chaperone", p), g(sse["gap_us"], "direct", p))
         derived[f"added_sse_ttfe_{p}_us"] = diff(g(sse["ttfe_us"], "chaperone", p), g(sse["ttfe_us"], "direct", p))
         derived[f"added_newconn_ttfb_{p}_us"] = diff(g(newconn["ttfb_us"], "chaperone", p), g(newconn["ttfb_us"], "direct", p))
-    rps_vs_direct, rps_vs_mitm = {}, {}
+    rps_vs_direct, rps_vs_mitm, rps_vs_squid = {}, {}, {}
     for proto, cells in thr.items():
         for conc, c in cells.items():
             rps_vs_direct[f"{proto}_c{conc}"] = ratio(c.get("chaperone"), c.get("direct"))
             rps_vs_mitm[f"{proto}_c{conc}"] = ratio(c.get("chaperone"), c.get("mitmproxy"))
+            rps_vs_squid[f"{proto}_c{conc}"] = ratio(c.get("chaperone"), c.get("squid"))
     derived["rps_chaperone_over_direct"] = rps_vs_direct
     derived["rps_chaperone_over_mitmproxy"] = rps_vs_mitm
+    derived["rps_chaperone_over_squid"] = rps_vs_squid
     idle = res["idle_rss"]
 
     def verdict(value, limit, le=True):
@@ -661,7 +841,7 @@ def build_results(bench: Bench, meta: dict[str, Any]) -> dict[str, Any]:
         **meta,
         "measured": {"direct": "direct" in bench.targets, "chaperone": "chaperone" in bench.targets,
                      "mitmproxy": True if bench.mitm_ok is True else f"not measured: {bench.mitm_ok}",
-                     "squid": "not measured: " + SQUID_REASON},
+                     "squid": True if bench.squid_ok is True else f"not measured: {bench.squid_ok}"},
         "latency_us": lat,
         "newconn_us": newconn,
         "sse_us": sse,
@@ -677,9 +857,8 @@ def build_results(bench: Bench, meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-SQUID_REASON = ("transparent TLS interception in Squid needs ssl-bump (the `squid-openssl` build, a certificate "
-                "generator helper and its database, `https_port ... intercept ssl-bump`); not set up in this "
-                "harness yet, so there is no Squid column")
+# Squid 5 does not speak HTTP/2 to its clients: its HTTP/2 cells are not measured, and say why.
+SQUID_H2_NOTE = "Squid 5 offers no HTTP/2 (ALPN h2) on a bumped client connection; HTTP/2 cells are n/m for it"
 
 
 # ---------------------------------------------------------------- report
@@ -753,28 +932,34 @@ def write_report(R: dict[str, Any], out: Path, png_name: str, json_name: str) ->
     L.append("## Results\n")
     L.append("`n/m` = not measured. Columns: **direct** (no interceptor), **chaperone**, **mitmproxy** "
              f"(transparent mode; {'measured' if meas['mitmproxy'] is True else meas['mitmproxy']}), "
-             f"**Squid** ({meas['squid']}).\n")
+             f"**squid** (ssl-bump, intercept mode; {'measured' if meas['squid'] is True else meas['squid']}).\n")
+    T = TARGETS
     lat = R["latency_us"]
     d = R["derived"]
     L.append("### Kept-alive request latency (h2load, HTTP/1.1 over TLS, POST of a chat completion, ~0.8 KB JSON answer)\n")
     L.append("h2load logs the time from sending each request to the end of its response; the answer is one "
              "small TLS record, so this is the time to first byte plus a few microseconds.\n")
-    L.append("| concurrency | percentile | direct | chaperone | mitmproxy | chaperone − direct | chaperone / direct | chaperone / mitmproxy |")
-    L.append("|---|---|---|---|---|---|---|---|")
+    L.append("| concurrency | percentile | direct | chaperone | mitmproxy | squid | chaperone − direct | chaperone / direct "
+             "| chaperone / mitmproxy | chaperone / squid |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|")
     for key, c in (("h1_c1", 1), ("h1_c16", 16)):
         for p in ("p50", "p90", "p99"):
-            dv, cv, mv = (lat[key][t].get(p) for t in ("direct", "chaperone", "mitmproxy"))
-            L.append(f"| {c} | {p} | {us(dv)} | {us(cv)} | {us(mv)} | {us(diff(cv, dv))} | {xr(ratio(cv, dv))} | {xr(ratio(cv, mv))} |")
-    L.append(f"\nSamples: " + ", ".join(f"{key}: " + "/".join(str(lat[key][t].get('n', 0)) for t in ("direct", "chaperone", "mitmproxy"))
-                                        for key in ("h1_c1", "h1_c16")) + " (direct/chaperone/mitmproxy).\n")
+            dv, cv, mv, sv = (lat[key][t].get(p) for t in T)
+            L.append(f"| {c} | {p} | {us(dv)} | {us(cv)} | {us(mv)} | {us(sv)} | {us(diff(cv, dv))} | {xr(ratio(cv, dv))} "
+                     f"| {xr(ratio(cv, mv))} | {xr(ratio(cv, sv))} |")
+    L.append(f"\nSamples: " + ", ".join(f"{key}: " + "/".join(str(lat[key][t].get('n', 0)) for t in T)
+                                        for key in ("h1_c1", "h1_c16")) + " (direct/chaperone/mitmproxy/squid).\n")
 
     nc = R["newconn_us"]
+    HDR = ("| figure | percentile | direct | chaperone | mitmproxy | squid | chaperone − direct | chaperone / mitmproxy "
+           "| chaperone / squid |\n|---|---|---|---|---|---|---|---|---|")
     L.append("### New connection (TCP + TLS to the client, + the interceptor's upstream connection; one request; warm leaf cache)\n")
-    L.append("| figure | percentile | direct | chaperone | mitmproxy | chaperone − direct | chaperone / mitmproxy |\n|---|---|---|---|---|---|---|")
+    L.append(HDR)
     for k, label in (("handshake_us", "TCP + TLS handshake done"), ("ttfb_us", "first response byte (from connect)")):
         for p in ("p50", "p99"):
-            dv, cv, mv = (nc[k][t].get(p) for t in ("direct", "chaperone", "mitmproxy"))
-            L.append(f"| {label} | {p} | {us(dv)} | {us(cv)} | {us(mv)} | {us(diff(cv, dv))} | {xr(ratio(cv, mv))} |")
+            dv, cv, mv, sv = (nc[k][t].get(p) for t in T)
+            L.append(f"| {label} | {p} | {us(dv)} | {us(cv)} | {us(mv)} | {us(sv)} | {us(diff(cv, dv))} "
+                     f"| {xr(ratio(cv, mv))} | {xr(ratio(cv, sv))} |")
     L.append("")
 
     s = R["sse_us"]
@@ -784,40 +969,46 @@ def write_report(R: dict[str, Any], out: Path, png_name: str, json_name: str) ->
     L.append("*Time to first event*: request sent → first event parsed, on a kept-alive connection (short streams). "
              "*Per-event delay*: client arrival time − the upstream's write time stamped in the event (same host, "
              "CLOCK_MONOTONIC), i.e. what the path adds to every event. *Gap*: time between consecutive arrivals.\n")
-    L.append("| figure | percentile | direct | chaperone | mitmproxy | chaperone − direct | chaperone / mitmproxy |\n|---|---|---|---|---|---|---|")
+    L.append(HDR)
     for k, label in (("ttfe_us", "time to first event"), ("transit_us", "per-event delay"), ("gap_us", "inter-event gap")):
         for p in ("p50", "p99"):
-            dv, cv, mv = (s[k][t].get(p) for t in ("direct", "chaperone", "mitmproxy"))
-            L.append(f"| {label} | {p} | {us(dv)} | {us(cv)} | {us(mv)} | {us(diff(cv, dv))} | {xr(ratio(cv, mv))} |")
+            dv, cv, mv, sv = (s[k][t].get(p) for t in T)
+            L.append(f"| {label} | {p} | {us(dv)} | {us(cv)} | {us(mv)} | {us(sv)} | {us(diff(cv, dv))} "
+                     f"| {xr(ratio(cv, mv))} | {xr(ratio(cv, sv))} |")
     L.append("\nEvents received/expected: " + ", ".join(
-        f"{t} {ev[t]['events_received']}/{ev[t]['events_expected']}" for t in ("direct", "chaperone", "mitmproxy") if t in ev) + ".\n")
+        f"{t} {ev[t]['events_received']}/{ev[t]['events_expected']}" for t in T if t in ev) + ".\n")
 
     thr = R["throughput_rps"]
     L.append("### Requests per second (h2load, median of rounds)\n")
     L.append("HTTP/1.1: one request at a time per connection, concurrency = connections. HTTP/2: concurrency = "
              "connections × streams (1×1, 1×16, 16×16); Chaperone talks HTTP/1.1 to the upstream either way.\n")
-    L.append("| protocol | concurrency | direct | chaperone | mitmproxy | chaperone / direct | chaperone / mitmproxy |\n|---|---|---|---|---|---|---|")
+    L.append("| protocol | concurrency | direct | chaperone | mitmproxy | squid | chaperone / direct | chaperone / mitmproxy "
+             "| chaperone / squid |\n|---|---|---|---|---|---|---|---|---|")
     for proto in ("h1", "h2"):
         for conc, c in sorted(thr.get(proto, {}).items(), key=lambda kv: int(kv[0])):
             L.append(f"| {'HTTP/1.1' if proto == 'h1' else 'HTTP/2'} | {conc} | {fmt(c.get('direct'), '', 0)} | "
-                     f"{fmt(c.get('chaperone'), '', 0)} | {fmt(c.get('mitmproxy'), '', 0)} | "
-                     f"{xr(ratio(c.get('chaperone'), c.get('direct')))} | {xr(ratio(c.get('chaperone'), c.get('mitmproxy')))} |")
+                     f"{fmt(c.get('chaperone'), '', 0)} | {fmt(c.get('mitmproxy'), '', 0)} | {fmt(c.get('squid'), '', 0)} | "
+                     f"{xr(ratio(c.get('chaperone'), c.get('direct')))} | {xr(ratio(c.get('chaperone'), c.get('mitmproxy')))} "
+                     f"| {xr(ratio(c.get('chaperone'), c.get('squid')))} |")
+    if meas["squid"] is True:
+        L.append(f"\n{SQUID_H2_NOTE}.")
     L.append("")
     cpu = R["cpu_s_per_1000_requests"]
     L.append("### CPU seconds of the interceptor process per 1,000 requests (utime + stime from /proc, during the runs above)\n")
+    L.append("For squid: the squid process plus its live `security_file_certgen` helpers (children of it).\n")
     keys = sorted({k for t in cpu.values() for k in t}, key=lambda k: (k[:2], int(k.split("_c")[1])))
-    L.append("| run | chaperone | mitmproxy | chaperone / mitmproxy |\n|---|---|---|---|")
+    L.append("| run | chaperone | mitmproxy | squid | chaperone / mitmproxy | chaperone / squid |\n|---|---|---|---|---|---|")
     for k in keys:
-        cv, mv = cpu.get("chaperone", {}).get(k), cpu.get("mitmproxy", {}).get(k)
+        cv, mv, sv = (cpu.get(t, {}).get(k) for t in ("chaperone", "mitmproxy", "squid"))
         L.append(f"| {k.replace('_c', ', concurrency ').replace('h1', 'HTTP/1.1').replace('h2', 'HTTP/2')} | "
-                 f"{fmt(cv, ' s', 3)} | {fmt(mv, ' s', 3)} | {xr(ratio(cv, mv))} |")
+                 f"{fmt(cv, ' s', 3)} | {fmt(mv, ' s', 3)} | {fmt(sv, ' s', 3)} | {xr(ratio(cv, mv))} | {xr(ratio(cv, sv))} |")
     L.append("")
     idle = R["idle_rss"]
     L.append("### Resident memory with idle open SSE streams (VmRSS of the interceptor process)\n")
     L.append("Each stream: its own client TLS connection, an SSE request answered with one event, then silence; "
              "the interceptor holds the client connection and its upstream connection.\n")
     L.append("| | streams open | RSS before | RSS with streams | per stream |\n|---|---|---|---|---|")
-    for t in ("chaperone", "mitmproxy"):
+    for t in ("chaperone", *PEERS):
         i = idle.get(t)
         if i:
             L.append(f"| {t} | {i['streams_open']}/{i['streams_requested']} | {i['rss_before_kib']:,} KiB | "
@@ -840,8 +1031,9 @@ METHOD = """\
 - One network namespace built by the end-to-end harness (`Tests/EndToEnd`: `netns.py`, `pki.py`,
   `conftest.Env`); provider names resolve to addresses on its loopback; nothing leaves it. The
   namespace, its `/etc/netns` entry and every process in it are removed at the end, also on failure.
-- Upstream: nginx (1 worker; TLS 1.3, HTTP/1.1 and HTTP/2; `return 200` of a fixed OpenAI
-  chat.completion) for `api.openai.com`, and `Benchmarks/interception/fast_upstream.py` (raw asyncio
+- Upstream: nginx (1 worker; TLS 1.3, HTTP/1.1 and HTTP/2; a fixed OpenAI chat.completion served
+  as a static file only after the request body was read — the mirror module reads it — since Squid
+  drops a bumped connection whose upstream answers before the body was sent) for `api.openai.com`, and `Benchmarks/interception/fast_upstream.py` (raw asyncio
   TLS, HTTP/1.1, chunked SSE) for `api.githubcopilot.com`. A SwiftNIO upstream, as the issue
   suggests, is not built: this harness may not run `swift build`.
 - Targets, switched in turn in every round (order reversed on odd rounds): **direct** (daemon
@@ -850,14 +1042,24 @@ METHOD = """\
   trusts the org CA + public CA); **mitmproxy** (`mitmdump --mode transparent --listen-port 18080`
   as user `chp-bench-mitm`, `stream_large_bodies=1` so every response body, SSE included, is streamed; nat OUTPUT REDIRECT of tcp/443
   to the provider addresses exempting that uid, v4 and v6, present only while it is measured; its CA
-  from its confdir in the client bundle; it verifies the upstream against the public test CA).
+  from its confdir in the client bundle; it verifies the upstream against the public test CA);
+  **squid** (Debian `squid-openssl`, `squid -N -f squid.conf` as user `chp-bench-squid`, one
+  worker, no cache: `https_port 18443 intercept ssl-bump generate-host-certificates=on` with its
+  own CA made by `openssl req` for this run, `sslcrtd_program security_file_certgen` on a
+  database initialised for the run, `ssl_bump peek step1` + `ssl_bump bump all`,
+  `tls_outgoing_options cafile=` the public test CA; the same nat OUTPUT REDIRECT, to port 18443,
+  exempting its uid, present only while it is measured; its CA in the client bundle). Squid 5
+  speaks only HTTP/1.1 to clients, so it has no HTTP/2 figures. It needs `http_port` for forward
+  proxying too: that one listens on 127.0.0.1:3128 and carries no benchmark traffic.
 - Each target is warmed (400 requests, leaf minted, pools filled) before it is measured.
 - h2load: 1 thread, POST of a 180-byte chat request; `-D` seconds after `--warm-up-time`.
 - Bypass check: after every h2load run the interceptor's own count of the exchanges it handled
-  (Chaperone's `exchanges.jsonl`, a counting mitmproxy addon) must cover the answered requests;
+  (Chaperone's `exchanges.jsonl`, a counting mitmproxy addon, the non-CONNECT lines of Squid's
+  `access.log`) must cover the answered requests;
   a run where traffic went around the interceptor's HTTP layer is discarded and listed below.
-- CPU: `/proc/PID/stat` utime + stime of the interceptor process before and after each h2load run,
-  divided by the requests that succeeded. RSS: `/proc/PID/status` VmRSS before opening the idle
+- CPU: `/proc/PID/stat` utime + stime of the interceptor process (for Squid: plus its live
+  certificate-generator helpers) before and after each h2load run, divided by the requests that
+  succeeded. RSS: `/proc/PID/status` VmRSS before opening the idle
   streams (after all other traffic of the round) and once they are all open.
 - Two shared cores run the client, the upstream and the interceptor at once: absolute numbers are
   this machine's; ratios measured in the same run are the meaningful part.
@@ -873,10 +1075,10 @@ def plot(bench: Bench, path: Path, title_note: str) -> None:
               ("h1_c16", "kept-alive request latency, concurrency 16"),
               ("newconn_ttfb_us", "new connection: connect → first byte"),
               ("sse_transit_us", "SSE per-event delay (upstream write → client read)")]
-    colors = {"direct": "#4c72b0", "chaperone": "#dd8452", "mitmproxy": "#55a868"}
+    colors = {"direct": "#4c72b0", "chaperone": "#dd8452", "mitmproxy": "#55a868", "squid": "#8172b3"}
     fig, axes = plt.subplots(2, 2, figsize=(12, 8))
     for ax, (key, title) in zip(axes.flat, panels):
-        for t in ("direct", "chaperone", "mitmproxy"):
+        for t in TARGETS:
             xs = sorted(bench.samples.get(key, {}).get(t, []))
             if not xs:
                 continue
@@ -908,14 +1110,15 @@ def main() -> int:
     ap.add_argument("--report-name", default="benchmarks.md")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--no-mitm", dest="mitm", action="store_false")
+    ap.add_argument("--no-squid", dest="squid", action="store_false")
     ap.add_argument("--upstream", choices=["nginx", "python"], default="nginx")
     ap.add_argument("--idle-streams", type=int, default=1000)
     ap.add_argument("--sse-gap-us", type=int, default=1000)
-    ap.add_argument("--max-seconds", type=float, default=None, help="hard limit (default 840, quick 60)")
+    ap.add_argument("--max-seconds", type=float, default=None, help="hard limit (default 840, quick 180)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory (logs)")
     a = ap.parse_args()
     if a.max_seconds is None:
-        a.max_seconds = 60.0 if a.quick else 840.0
+        a.max_seconds = 180.0 if a.quick else 840.0
     if os.geteuid() != 0:
         print("run.py needs root (network namespaces, netfilter inside them)", file=sys.stderr)
         return 2
@@ -991,6 +1194,7 @@ def main() -> int:
         if bench is not None:
             try:
                 bench.stop_mitm()
+                bench.stop_squid()
             except Exception as e:  # noqa: BLE001
                 log(f"mitm cleanup: {e!r}")
         env.close()
@@ -1002,6 +1206,8 @@ def main() -> int:
         return rc or 1
     if bench.mitm_ok is True and "mitmproxy" not in getattr(bench, "targets", []):
         bench.mitm_ok = "failed"
+    if bench.squid_ok is True and "squid" not in getattr(bench, "targets", []):
+        bench.squid_ok = "failed"
     a.out_dir.mkdir(parents=True, exist_ok=True)
     meta = {
         "quick": a.quick,
