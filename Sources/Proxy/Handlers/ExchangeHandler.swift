@@ -145,10 +145,11 @@ final class ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // An exchange that already failed and answered (an HTTP/2 client resets the stream of
             // a refused upload) keeps its own reason.
             finishRecord(error: exchange.error ?? ProxyError(.clientClosed, "the client closed the connection mid-exchange").message)
-        } else if exchange != nil {
-            // Complete but not finished yet: an HTTP/2 stream closes while its last frame is being
-            // written, before the write returns to `upstreamReady`. Finish here, so the upstream
-            // goes back to the pool (the later call finds nothing left to do).
+        } else if exchange != nil, case .relaying = state {
+            // Relayed to the end but not finished yet: an HTTP/2 stream closes while its last
+            // frame is being written, before the write returns to `upstreamReady`. Finish here, so
+            // the upstream goes back to the pool (the later call finds nothing left to do). An
+            // exchange that failed is finished by its own path, which sets its error first.
             finishExchange(context: context)
         }
         state = .idle
