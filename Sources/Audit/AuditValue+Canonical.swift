@@ -3,10 +3,7 @@ extension AuditValue {
     /// The canonical JSON text of this value (see ``AuditValue`` for the form).
     /// - Throws: ``AuditError`` with code `.encoding` for NaN or an infinite double.
     public func canonicalJSON() throws(AuditError) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
-        try Self.write(self, into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(decoding: try canonicalBytes(), as: UTF8.self)
     }
 
     /// The canonical JSON of this value as UTF-8 bytes (see ``AuditValue`` for the form).

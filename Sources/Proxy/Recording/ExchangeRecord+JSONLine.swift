@@ -30,13 +30,7 @@ extension ExchangeRecord {
             "duration_ms": .milliseconds(durationMilliseconds),
             "ttfb_ms": .milliseconds(timeToFirstByteMilliseconds),
             "error": .text(error),
-            "findings": .array(findings.map { entry in
-                .object([
-                    "rule": .string(entry.rule), "entity": .string(entry.entity), "action": .string(entry.action),
-                    "direction": .string(entry.direction), "count": .integer(entry.count),
-                    "offsets": .array(entry.offsets.map { .int(Int64($0)) }),
-                ])
-            }),
+            "findings": AuditPayloads.findings(findings),
         ])
         return try value.canonicalBytes()
     }
